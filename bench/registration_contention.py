@@ -1,0 +1,139 @@
+"""500 concurrent registrations for one slot, through the real HTTP stack (Daphne → Django → PostgreSQL).
+
+Usage: .venv/bin/python bench/registration_contention.py [--citizens 500] [--capacity 3] [--workers 1]
+Prints: outcomes (must show confirmed == capacity), latency p50/p99, throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+
+from common import ROOT, prepare_environment, setup_django, summary
+
+
+def make_fixture(citizens: int, capacity: int):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from accounts.models import User
+    from offices.models import Office
+    from sessions import services as session_services
+
+    office = Office.objects.get(code="X00004")
+    starts = timezone.now() + timedelta(days=20)
+    session = session_services.create_session(by=None, kind="regular", host_office=office, title="Bench",
+                                              starts_at=starts, ends_at=starts + timedelta(hours=1),
+                                              slot_minutes=30, slot_capacity=capacity)
+    session_services.publish(session, None, reason="bench")
+    slot = session.slots.get(index=0)
+    password = make_password("bench-password-1")
+    users = User.objects.bulk_create([User(username=f"bench{i}", full_name=f"Công dân {i}", password=password)
+                                      for i in range(citizens)])
+    cookies = []
+    for user in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "accounts.backends.PhoneOrEmailBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        cookies.append(store.session_key)
+    return slot.pk, cookies
+
+
+async def fire(ports: list[int], slot_id: int, cookies: list[str]):
+    import httpx
+
+    csrf = "b" * 32
+    body = {"slot": slot_id, "matter_kind": "complaint", "people_count": 1,
+            "matter_summary": "Khiếu nại quyết định thu hồi đất của Ủy ban nhân dân xã"}
+    latencies, outcomes = [], Counter()
+    limits = httpx.Limits(max_connections=len(cookies), max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        start_gate = asyncio.Event()
+
+        async def one(i, session_key):
+            port = ports[i % len(ports)]
+            await start_gate.wait()
+            t0 = time.perf_counter()
+            try:
+                response = await client.post(
+                    f"http://127.0.0.1:{port}/api/registrations", json=body,
+                    headers={"X-CSRFToken": csrf, "Cookie": f"sessionid={session_key}; csrftoken={csrf}"},
+                )
+            except httpx.HTTPError as exc:
+                outcomes[f"transport error {type(exc).__name__}"] += 1
+                return
+            latencies.append(time.perf_counter() - t0)
+            if response.status_code == 201:
+                outcomes[response.json()["status"]] += 1
+            else:
+                try:
+                    outcomes[f"{response.status_code} {response.json()['error']['type']}"] += 1
+                except Exception:
+                    outcomes[f"{response.status_code}"] += 1
+
+        tasks = [asyncio.create_task(one(i, c)) for i, c in enumerate(cookies)]
+        await asyncio.sleep(0.5)
+        t0 = time.perf_counter()
+        start_gate.set()
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - t0
+    return latencies, outcomes, wall
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--citizens", type=int, default=500)
+    parser.add_argument("--capacity", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="Daphne processes")
+    args = parser.parse_args()
+    env = prepare_environment(fresh=True)
+    setup_django()
+    slot_id, cookies = make_fixture(args.citizens, args.capacity)
+    from django.db import connections
+
+    connections.close_all()
+    ports = [18100 + i for i in range(args.workers)]
+    # Twisted's default listen backlog is 50: a burst of hundreds of connects overflows it and the kernel
+    # resets connections. The endpoint string raises it (production: the same in the Procfile).
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=1024",
+                               "project.asgi:application"], cwd=ROOT, env=env,
+                              stdout=open(f"/tmp/bench-daphne-{p}.log", "wb"), stderr=subprocess.STDOUT)
+             for p in ports]
+    try:
+        import urllib.request
+
+        for p in ports:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{p}/healthz", timeout=1)
+                    break
+                except Exception:
+                    time.sleep(0.2)
+        latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    confirmed = outcomes.get("confirmed", 0)
+    print(f"citizens={args.citizens} capacity={args.capacity} daphne_workers={args.workers}")
+    print(f"outcomes: {dict(outcomes)}")
+    print(f"confirmed == capacity: {confirmed == args.capacity}")
+    print(f"latency: {summary(latencies)}")
+    print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s")
+    sys.exit(0 if confirmed == args.capacity else 1)
+
+
+if __name__ == "__main__":
+    main()

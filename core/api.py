@@ -1,0 +1,51 @@
+"""Typed API errors: every error body is ``{"error": {"type", "message", "fields"?}}``.
+
+``type`` is a stable machine-readable code (``validation_error``, ``not_authenticated``, ``throttled``,
+``permission_denied``, ``not_found``, …); ``fields`` maps each bad field to ``[{"code", "message"}]``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+
+def _flatten(details, prefix=""):
+    fields = {}
+    if isinstance(details, dict):
+        for key, value in details.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            fields.update(_flatten(value, name))
+    elif isinstance(details, list):
+        if details and all(isinstance(item, dict) and "code" in item for item in details):
+            fields[prefix or "non_field_errors"] = [
+                {"code": item["code"], "message": str(item["message"])} for item in details
+            ]
+        else:
+            for index, item in enumerate(details):
+                fields.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    return fields
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"type": exc.code, "message": exc.message}
+        if exc.field:
+            body["fields"] = {exc.field: [{"code": exc.code, "message": exc.message}]}
+        return Response({"error": body}, status=exc.status_code)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = {"type": "validation_error", "message": _("Dữ liệu không hợp lệ."),
+                "fields": _flatten(exc.get_full_details())}
+    else:
+        detail = exc.get_full_details() if isinstance(exc, exceptions.APIException) else {}
+        code = detail.get("code") if isinstance(detail, dict) else None
+        body = {"type": code or "error", "message": str(getattr(exc, "detail", exc))}
+    response.data = {"error": body}
+    return response

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from frontend import schedule_urls, views, workspace_urls
+
+app_name = "frontend"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("co-quan/", views.office_directory, name="offices"),
+    path("co-quan/<str:code>/", views.office_detail, name="office"),
+    path("dang-ky/", views.signup, name="signup"),
+    path("dang-ky/xac-minh/", views.signup_verify, name="signup-verify"),
+    path("dang-nhap/", views.login_view, name="login"),
+    path("dang-xuat/", views.logout_view, name="logout"),
+    path("tham-gia/<str:token>/", views.join, name="join"),
+]
+urlpatterns += schedule_urls.urlpatterns
+urlpatterns += workspace_urls.urlpatterns

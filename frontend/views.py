@@ -1,0 +1,122 @@
+"""Server-rendered pages: they work without JavaScript. Views translate forms to service calls."""
+
+from django.contrib.auth import authenticate, login, logout
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services as account_services
+from core.errors import DomainError
+from core.text import fold
+from frontend.forms import LoginForm, SignupForm, VerifyForm
+from offices.models import Office, Tier
+
+
+def home(request):
+    provinces = Office.objects.filter(tier=Tier.PROVINCIAL, is_active=True).order_by("name")
+    return render(request, "frontend/home.html", {"provinces": provinces})
+
+
+def office_directory(request):
+    q = (request.GET.get("q") or "")[:100]
+    qs = Office.objects.filter(is_active=True).select_related("parent")
+    for word in fold(q).split():
+        qs = qs.filter(search_text__contains=word)
+    if not q:
+        qs = qs.filter(tier__in=[Tier.CENTRAL, Tier.PROVINCIAL])
+    page = Paginator(qs.order_by("path"), 30).get_page(request.GET.get("page"))
+    return render(request, "frontend/offices.html", {"page": page, "q": q})
+
+
+def office_detail(request, code):
+    office = get_object_or_404(Office.objects.select_related("parent"), code=code, is_active=True)
+    children = office.children.filter(is_active=True).order_by("name")
+    return render(request, "frontend/office_detail.html", {"office": office, "children": children})
+
+
+def _form_error(form, exc: DomainError):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pending = account_services.start_signup(**form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            request.session["signup_token"] = pending.token
+            return redirect("frontend:signup-verify")
+    return render(request, "frontend/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_verify(request):
+    token = request.session.get("signup_token")
+    if not token:
+        return redirect("frontend:signup")
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.verify_signup(token, form.cleaned_data["code"])
+        except DomainError as exc:
+            _form_error(form, exc)
+            if exc.code in {"code_expired", "too_many_attempts", "unknown_signup"}:
+                request.session.pop("signup_token", None)
+        else:
+            request.session.pop("signup_token", None)
+            login(request, user, backend="accounts.backends.PhoneOrEmailBackend")
+            return redirect("frontend:home")
+    return render(request, "frontend/signup_verify.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["identifier"],
+                            password=form.cleaned_data["password"])
+        if user is None:
+            form.add_error("password", _("Sai số điện thoại/thư điện tử hoặc mật khẩu."))
+        else:
+            login(request, user)
+            return redirect(_safe_next(request) or "frontend:home")
+    return render(request, "frontend/login.html", {"form": form, "next": _safe_next(request)})
+
+
+def _safe_next(request) -> str | None:
+    """The page to return to after login, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return None
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("frontend:home")
+
+
+def join(request, token):
+    """Where a reminder's join link lands. The live room arrives with the signaling work; until then this
+    page confirms the registration the link belongs to."""
+    from django.core import signing
+
+    from scheduling.links import read_join_token
+    from scheduling.models import Registration
+
+    registration = None
+    try:
+        payload = read_join_token(token)
+        registration = (Registration.objects.select_related("session__host_office")
+                        .filter(public_id=payload["r"], join_nonce=payload["n"]).first())
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        registration = None
+    status = 200 if registration else 404
+    return render(request, "frontend/join.html", {"registration": registration}, status=status)

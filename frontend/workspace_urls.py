@@ -1,0 +1,21 @@
+"""URLs of the staff's scheduling workspace and the leaders' calendars (in the ``frontend`` namespace:
+``frontend/urls.py`` appends these patterns)."""
+
+from django.urls import path
+
+from frontend import workspace_views as views
+
+urlpatterns = [
+    path("lam-viec/lich/", views.workspace, name="workspace"),
+    path("lam-viec/lich-dinh-ky/<int:plan_id>/ngung/", views.deactivate_plan, name="workspace-deactivate-plan"),
+    path("lam-viec/phien/<uuid:public_id>/cong-bo/", views.session_action, {"action": "publish"},
+         name="workspace-publish"),
+    path("lam-viec/phien/<uuid:public_id>/hoan/", views.session_action, {"action": "postpone"},
+         name="workspace-postpone"),
+    path("lam-viec/phien/<uuid:public_id>/huy/", views.session_action, {"action": "cancel"},
+         name="workspace-cancel"),
+    path("lam-viec/lanh-dao/<int:leader_id>/", views.leader_calendar, name="leader-calendar"),
+    path("lam-viec/lanh-dao/<int:leader_id>/nhap-ical/", views.import_ical, name="leader-calendar-import"),
+    path("lam-viec/lanh-dao/<int:leader_id>/cong-tac/<int:engagement_id>/xoa/", views.delete_engagement,
+         name="leader-calendar-delete"),
+]

