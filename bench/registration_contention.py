@@ -104,7 +104,7 @@ def main():
     ports = [18100 + i for i in range(args.workers)]
     # Twisted's default listen backlog is 50: a burst of hundreds of connects overflows it and the kernel
     # resets connections. The endpoint string raises it (production: the same in the Procfile).
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=1024",
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "project.server", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=1024",
                                "project.asgi:application"], cwd=ROOT, env=env,
                               stdout=open(f"/tmp/bench-daphne-{p}.log", "wb"), stderr=subprocess.STDOUT)
              for p in ports]

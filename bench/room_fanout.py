@@ -172,7 +172,7 @@ def main():
 
     connections.close_all()
     ports = [18200 + i for i in range(args.workers)]
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/daphne"), "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=4096",
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "project.server", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=4096",
                                "project.asgi:application"], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
                               stdout=open(f"/tmp/bench-room-{p}.log", "wb"), stderr=subprocess.STDOUT)
              for p in ports]

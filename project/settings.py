@@ -368,6 +368,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # Live room (issue 4).
 ROOM_RECONNECT_GRACE_SECONDS = env_int("ROOM_RECONNECT_GRACE_SECONDS", 60)
+# A participant shown connected who sends nothing (clients ping every 10–20 s) for this long is taken as
+# dropped at their last sign of life: their server died without closing the socket.
+ROOM_SILENT_SECONDS = env_int("ROOM_SILENT_SECONDS", 60)
 JOIN_LINK_MAX_AGE_SECONDS = env_int("JOIN_LINK_MAX_AGE_SECONDS", 14 * 24 * 3600)
 WS_MAX_FRAMES_PER_SECOND = env_int("WS_MAX_FRAMES_PER_SECOND", 20)
 WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)

@@ -28,6 +28,7 @@ from signaling.protocol import frames as f
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 15
+SHUTDOWN_RECORD_SECONDS = 5  # how long a consumer cancelled by a stopping server may take to record its drop
 
 
 def db(func):
@@ -130,7 +131,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self.send_error("unavailable", "Live updates are interrupted; retrying.", frame.id)
                 return
         try:
-            outcome = await db(services.handle)(self.entry, frame)
+            outcome = await db(services.handle)(self.entry, frame, deferred=True)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, frame.id)
             return
@@ -138,6 +139,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             logger.exception("room frame %s failed", frame.type)
             await self.send_error("internal_error", "The server could not handle this frame.", frame.id)
             return
+        await services.send_messages(outcome.messages)
         await self.deliver(outcome.replies)
 
     async def on_hello(self, frame: f.Hello) -> None:
@@ -152,7 +154,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         try:
             self.room_id, outcome = await db(services.join)(
-                self.entry, frame.resume_token, frame.last_seq)
+                self.entry, frame.resume_token, frame.last_seq, deferred=True)
         except DomainError as exc:
             await self.channel_layer.group_discard(group, self.channel_name)
             await self.fail(exc.code, exc.message, frame.id)
@@ -160,6 +162,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.group = group
         self.connection = next((fr.get("connection") for fr in outcome.replies
                                 if fr.get("type") in ("welcome", "waiting")), None)
+        await services.send_messages(outcome.messages)
         await self.deliver(outcome.replies)
 
     async def deliver(self, frames: list[dict]) -> None:
@@ -174,13 +177,48 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """A frame published by the services layer for this participant."""
         await self.deliver([message["frame"]])
 
+    async def __call__(self, scope, receive, send):
+        """Channels ends a consumer whose channel-layer receive raises (Redis gone for longer than the
+        client's retries) without calling ``disconnect``: the participant would stay "connected" forever
+        and never be expired. Record the drop, close the socket (the client resumes), and end quietly."""
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            # Daphne shutting down (SIGTERM on a deploy) cancels every application before it closes the
+            # sockets: record the drop (bounded, so shutdown is never held up), then let it go.
+            try:
+                await asyncio.wait_for(self.record_disconnect(), timeout=SHUTDOWN_RECORD_SECONDS)
+            except (TimeoutError, asyncio.CancelledError):
+                logger.warning("shutdown: the drop of %s was not recorded in time", self.entry and self.entry.pid)
+            raise
+        except Exception:
+            logger.warning("room socket ended by a server-side error", exc_info=True)
+            await self.record_disconnect()
+            try:
+                await send({"type": "websocket.close", "code": 1011})
+            except Exception:  # noqa: BLE001 - the socket is gone already
+                pass
+
     async def disconnect(self, code):
+        await self.record_disconnect()
+
+    async def record_disconnect(self) -> None:
+        """Once per socket: the participant keeps their place for the grace period. Runs as a task of its
+        own, shielded, so a cancellation of the consumer half-way (server shutdown) neither loses the
+        publication nor records the drop twice: a second call waits for the same task."""
+        if getattr(self, "drop_task", None) is None:
+            self.drop_task = asyncio.ensure_future(self._record_disconnect())
+        await asyncio.shield(self.drop_task)
+
+    async def _record_disconnect(self) -> None:
         if getattr(self, "hello_timer", None):
             self.hello_timer.cancel()
         if self.group is not None:
             # Record the disconnect first: it matters even when Redis is down.
             try:
-                await db(services.disconnect)(self.entry, getattr(self, "connection", None))
+                outcome = await db(services.disconnect)(self.entry, getattr(self, "connection", None),
+                                                        deferred=True)
+                await services.send_messages(outcome.messages)
             except Exception:
                 logger.exception("could not record a disconnect")
             try:

@@ -80,6 +80,10 @@ class Outcome:
 
     replies: list[dict] = field(default_factory=list)
     close: bool = False
+    # Channel-layer messages [(group, message)] for the other recipients, already committed. Filled only for
+    # a ``deferred`` call (the room consumer), which sends them on its own event loop with
+    # :func:`send_messages`; a sync caller's are sent on commit by :func:`publish_on_commit`.
+    messages: list[tuple[str, dict]] = field(default_factory=list)
 
 
 def participant_group(session_id: int, pid: str) -> str:
@@ -220,47 +224,60 @@ def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
             session_services.close_session(session, None)
 
 
-def _publish(session_id: int, deliveries: list[tuple[list[str], dict]]) -> None:
-    """Send every frame to every recipient's group, concurrently, in one hop to the event loop."""
+def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:
+    """One channel-layer message per recipient and frame, in seq order."""
+    return [(participant_group(session_id, pid), {"type": "room.frame", "frame": frame})
+            for recipients, frame in deliveries for pid in recipients]
+
+
+async def send_messages(messages: list[tuple[str, dict]]) -> None:
+    """Send committed messages: in order for each group (seq order), groups in parallel, in one hop.
+    Failures are logged, never raised: the events are in the room log and clients recover by resync."""
     import asyncio
 
-    layer = get_channel_layer()
-    per_recipient: dict[str, list[dict]] = {}
-    for recipients, frame in deliveries:
-        for pid in recipients:
-            per_recipient.setdefault(pid, []).append(frame)
-    if not per_recipient:
+    if not messages:
         return
+    layer = get_channel_layer()
+    per_group: dict[str, list[dict]] = {}
+    for group, message in messages:
+        per_group.setdefault(group, []).append(message)
 
-    async def send_in_order(pid: str, frames: list[dict]) -> None:
-        # In order for each recipient (seq order); recipients in parallel.
-        for frame in frames:
-            await layer.group_send(participant_group(session_id, pid), {"type": "room.frame", "frame": frame})
+    async def send_in_order(group: str, batch: list[dict]) -> None:
+        for message in batch:
+            await layer.group_send(group, message)
 
-    async def send_all():
-        results = await asyncio.gather(*(send_in_order(pid, frames) for pid, frames in per_recipient.items()),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception):  # committed already: clients recover through resync
-                logger.warning("room event not delivered: %r", result)
+    results = await asyncio.gather(*(send_in_order(g, batch) for g, batch in per_group.items()),
+                                   return_exceptions=True)
+    for result in results:
+        if isinstance(result, Exception):
+            logger.warning("room event not delivered: %r", result)
 
-    async_to_sync(send_all)()
+
+def publish_on_commit(messages: list[tuple[str, dict]]) -> None:
+    """For sync callers (HTTP views, Celery tasks): send after the surrounding transaction commits.
+    The room consumer never uses this: ``async_to_sync`` from its worker threads would wait on an event
+    loop that Daphne stops at shutdown, and hang the process (it sends :attr:`Outcome.messages` itself)."""
+    if messages:
+        transaction.on_commit(lambda: async_to_sync(send_messages)(messages))
 
 
 def _run(session_id: int, actor: str | None, command, now: float,
-         connection_of: str | None = None) -> tuple[Room, Result, Outcome]:
+         connection_of: str | None = None, deferred: bool = False) -> tuple[Room, Result, Outcome]:
     """Apply under the room lock. Frames for the connection that sent the command (``connection_of``,
-    default the actor) come back in the Outcome and are sent on that socket; the rest is published."""
+    default the actor) come back in the Outcome and are sent on that socket; the rest is published on
+    commit, or, ``deferred``, returned in ``Outcome.messages`` for the async caller to send once the
+    transaction has committed (the outermost ``atomic`` of the caller's ``services`` call)."""
     me = connection_of or actor
     with transaction.atomic():
         room, state = _locked_room(session_id)
         result = apply(state, actor, command, now)
         deliveries = _persist(room, result)
         own = [frame for recipients, frame in deliveries if recipients == [me]] if me else []
-        others = [(r, fr) for r, fr in deliveries if not (me and r == [me])]
-        transaction.on_commit(lambda: _publish(session_id, others))
+        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])])
+        if not deferred:
+            publish_on_commit(messages)
     closing = any(fr.get("type") in ("refused", "removed", "session.ended") for fr in own)
-    return room, result, Outcome(replies=own, close=closing)
+    return room, result, Outcome(replies=own, close=closing, messages=messages if deferred else [])
 
 
 def _new_resume_token(room: Room, pid: str) -> str:
@@ -276,7 +293,7 @@ def _resume_ok(room: Room, pid: str, token: str | None) -> bool:
 
 
 def join(entry: Entry, resume_token: str | None = None, last_seq: int | None = None,
-         now: float | None = None) -> tuple[int, Outcome]:
+         now: float | None = None, deferred: bool = False) -> tuple[int, Outcome]:
     """Enter the room (staff: admitted at once; citizens: the lobby) or, for someone already present,
     reconnect: same place, no new admission. With ``last_seq`` the missed events follow the snapshot."""
     now = now or time.time()
@@ -290,7 +307,8 @@ def join(entry: Entry, resume_token: str | None = None, last_seq: int | None = N
                                                                entry.site)
         actor = entry.pid if resuming else None
         try:
-            room_obj, result, outcome = _run(entry.session_id, actor, command, now, connection_of=entry.pid)
+            room_obj, result, outcome = _run(entry.session_id, actor, command, now, connection_of=entry.pid,
+                                             deferred=deferred)
         except RoomError as exc:
             raise EntryError(exc.message, exc.code) from exc
         token = _new_resume_token(room_obj, entry.pid)
@@ -314,8 +332,8 @@ def catch_up(room: Room, state: RoomState, pid: str, last_seq: int) -> list[dict
     return [frame for audience, frame in missed if visible_to(me, audience)]
 
 
-def handle(entry: Entry, frame: f.Frame, now: float | None = None) -> Outcome:
-    """One client frame from a participant who has joined."""
+def handle(entry: Entry, frame: f.Frame, now: float | None = None, deferred: bool = False) -> Outcome:
+    """One client frame from a participant who has joined. ``deferred``: see :func:`_run`."""
     now = now or time.time()
     if isinstance(frame, f.Resync):
         room = Room.objects.get(session_id=entry.session_id)
@@ -323,12 +341,12 @@ def handle(entry: Entry, frame: f.Frame, now: float | None = None) -> Outcome:
         return Outcome(replies=[*catch_up(room, state, entry.pid, frame.last_seq),
                                 {"type": "resynced", "reply_to": frame.id, "seq": state.seq}])
     if isinstance(frame, f.RtcOffer | f.RtcAnswer | f.RtcIce):
-        return _forward_to_media(entry, frame, now)
+        return _forward_to_media(entry, frame, deferred)
     command = frame
     if isinstance(frame, f.HostVerifyIdentity):
         command = IdentityResult(frame.participant, _identity_matches(entry, frame))
     try:
-        _room, _result, outcome = _run(entry.session_id, entry.pid, command, now)
+        _room, _result, outcome = _run(entry.session_id, entry.pid, command, now, deferred=deferred)
     except RoomError as exc:
         raise EntryError(exc.message, exc.code) from exc
     if isinstance(frame, f.HostVerifyIdentity):
@@ -348,26 +366,29 @@ def _identity_matches(entry: Entry, frame: f.HostVerifyIdentity) -> bool:
                 and hmac.compare_digest(profile.id_document_index, blind_index(frame.id_document_number)))
 
 
-def _forward_to_media(entry: Entry, frame, now: float) -> Outcome:
+def _forward_to_media(entry: Entry, frame, deferred: bool) -> Outcome:
     room = Room.objects.get(session_id=entry.session_id)
     state = RoomState.from_dict(room.state)
     me = state.participants.get(entry.pid)
     if me is None or me.status != Status.ADMITTED:
         raise EntryError(_("Chỉ người đã được vào phòng mới gửi hình, tiếng."), "not_admitted")
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(media_group(room.pk), {
-        "type": "media.signal", "room": room.pk, "pid": entry.pid, "frame": frame.model_dump(mode="json"),
-    })
+    messages = [(media_group(room.pk), {"type": "media.signal", "room": room.pk, "pid": entry.pid,
+                                        "frame": frame.model_dump(mode="json")})]
+    if deferred:
+        return Outcome(messages=messages)
+    async_to_sync(send_messages)(messages)
     return Outcome()
 
 
-def disconnect(entry: Entry, connection: int | None = None, now: float | None = None) -> None:
+def disconnect(entry: Entry, connection: int | None = None, now: float | None = None,
+               deferred: bool = False) -> Outcome:
     """The socket dropped: the participant keeps their place for ROOM_RECONNECT_GRACE_SECONDS. A drop of
     an older socket (``connection`` generation) after a resume on a newer one changes nothing."""
     try:
-        _run(entry.session_id, entry.pid, Disconnect(entry.pid, connection), now or time.time())
+        return _run(entry.session_id, entry.pid, Disconnect(entry.pid, connection), now or time.time(),
+                    deferred=deferred)[2]
     except RoomError:
-        pass  # already gone (left, removed, refused)
+        return Outcome()  # already gone (left, removed, refused)
 
 
 def expire_disconnected(now: float | None = None) -> int:
@@ -377,9 +398,11 @@ def expire_disconnected(now: float | None = None) -> int:
     count = 0
     for room in Room.objects.filter(session__status=SessionStatus.OPEN).only("pk", "session_id", "state"):
         state = RoomState.from_dict(room.state) if room.state else None
-        if state and any(not p.connected and p.status in (Status.LOBBY, Status.ADMITTED)
+        silent = settings.ROOM_SILENT_SECONDS
+        if state and any(p.status in (Status.LOBBY, Status.ADMITTED)
+                         and (not p.connected or (p.last_seen is not None and now - p.last_seen >= silent))
                          for p in state.participants.values()):
-            _run(room.session_id, None, ExpireDisconnected(settings.ROOM_RECONNECT_GRACE_SECONDS), now)
+            _run(room.session_id, None, ExpireDisconnected(settings.ROOM_RECONNECT_GRACE_SECONDS, silent), now)
             count += 1
     return count
 

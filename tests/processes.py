@@ -39,18 +39,25 @@ def server_env(**overrides) -> dict:
     return env
 
 
+class ServerURL(str):
+    """A base URL that also knows its server process (``.process``)."""
+
+    process: subprocess.Popen
+
+
 @contextlib.contextmanager
 def daphne(env: dict, log_path: Path, wait_healthy: bool = True):
-    """A Daphne process serving project.asgi on a free port; yields its base URL."""
+    """A Daphne process serving project.asgi on a free port; yields its base URL (a :class:`ServerURL`)."""
     import urllib.request
 
     port = free_port()
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        [str(VENV_BIN / "python"), "-m", "project.server", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = ServerURL(f"http://127.0.0.1:{port}")
+    base.process = proc
     try:
         deadline = time.monotonic() + 30
         while True:

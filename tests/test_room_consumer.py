@@ -178,3 +178,46 @@ async def test_nobody_enters_a_session_that_is_not_open(office_tree, make_user):
     frame = await ws.receive_json_from()
     assert frame["code"] == "session_not_open"
     assert (await ws.receive_output(timeout=2))["type"] == "websocket.close"
+
+
+async def test_a_participant_whose_server_died_is_expired_by_their_silence(office_tree, make_user, settings):
+    """Nobody closed the socket (the server was killed): the beat task's service takes ROOM_SILENT_SECONDS
+    of silence as the drop, and the grace period as from the last frame; the others are told."""
+    import asyncio
+
+    from signaling import services
+    from signaling.models import Room
+
+    settings.ROOM_SILENT_SECONDS, settings.ROOM_RECONNECT_GRACE_SECONDS = 30, 60
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    host_ws = await connect(room["session"], room["host"])
+    await hello(host_ws)
+    citizen_ws = await connect(room["session"], token=join_token(room["registrations"][0]))
+    assert (await hello(citizen_ws))["type"] == "waiting"
+    pid = f"u{room['citizens'][0].pk}"
+    await drain(host_ws, "lobby.updated")
+
+    def participant():
+        return Room.objects.get(session=room["session"]).state["participants"][pid]
+
+    def host_connected():
+        return Room.objects.get(session=room["session"]).state["participants"][f"u{room['host'].pk}"]["connected"]
+
+    seen = (await database_sync_to_async(participant)())["last_seen"]
+    assert await database_sync_to_async(services.expire_disconnected)(seen + 20) == 0  # merely quiet
+    await asyncio.sleep(0.3)
+    await host_ws.send_json_to({"type": "ping", "id": "p"})  # the host keeps pinging; the citizen does not
+    await drain(host_ws, "pong")
+    assert (await database_sync_to_async(participant)())["connected"] is True
+    await database_sync_to_async(services.expire_disconnected)(seen + 30.1)
+    assert await database_sync_to_async(host_connected)() is True
+    gone = await database_sync_to_async(participant)()
+    assert gone["status"] == "lobby" and gone["connected"] is False
+    assert abs(gone["disconnected_at"] - gone["last_seen"]) < 1e-6
+    lobby = (await drain(host_ws, "lobby.updated"))[-1]["lobby"]
+    assert [(e["pid"], e["connected"]) for e in lobby] == [(pid, False)]
+    await database_sync_to_async(services.expire_disconnected)(gone["last_seen"] + 60)
+    assert (await database_sync_to_async(participant)())["status"] == "left"
+    assert (await drain(host_ws, "lobby.updated"))[-1]["lobby"] == []
+    await host_ws.disconnect()
+    await citizen_ws.disconnect()

@@ -179,8 +179,8 @@ async def enter_and_admit(host: Peer, officer: Peer | None, citizen: Peer, base_
 
 
 async def close_all(*clients: Peer) -> None:
-    """Close the sockets, then give the servers a moment to record the disconnects: a Daphne stopped while
-    a disconnect is being published hangs on exit (see the report on ``signaling.services._publish``)."""
+    """Close the sockets, then give the servers a moment to record the disconnects, so that the next test
+    starts from a quiet room log."""
     for client in clients:
         try:
             await client.close()
@@ -471,5 +471,78 @@ def test_an_idle_room_socket_stays_open(office_tree, make_user, tmp_path):
                 assert (await host.until("pong"))["reply_to"] == "p"
             finally:
                 await close_all(host)
+
+        asyncio.run(scenario())
+
+
+# --- 5. A consumer whose channel layer fails ---------------------------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_whose_channel_layer_gives_up_is_closed_and_recorded_as_disconnected(
+        office_tree, make_user, tmp_path, settings):
+    """Redis gone for longer than the client's retries: Channels would end the consumer without calling
+    ``disconnect`` (the participant "connected" for ever, never expired). The socket is closed with 1011
+    and the drop recorded, so the grace period starts and the client can resume."""
+    from tests.room_helpers import connect, hello
+
+    room = open_room(office_tree, make_user)
+    with redis_server(tmp_path / "redis.log") as redis:
+        layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+        config = layers["default"].setdefault("CONFIG", {})
+        production_host = (config.get("hosts") or [{}])[0]
+        host = {**production_host, "address": redis.url} if isinstance(production_host, dict) else redis.url
+        layers["default"] = {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                             "CONFIG": {**config, "hosts": [host], "prefix": prefix()}}
+        settings.CHANNEL_LAYERS = layers
+
+        async def scenario():
+            citizen = await connect(room["session"], token=join_token(room["registrations"][0]))
+            assert (await hello(citizen))["type"] == "waiting"
+            pid = f"u{room['citizens'][0].pk}"
+            assert await status_in_room(room["session"], pid) == ("lobby", True)
+            redis.stop()
+            deadline = time.monotonic() + 60
+            while True:
+                assert time.monotonic() < deadline, "the socket was never closed"
+                output = await citizen.receive_output(timeout=60)
+                if output["type"] == "websocket.close":
+                    break
+            assert output["code"] == 1011
+            assert await status_in_room(room["session"], pid) == ("lobby", False)
+
+        asyncio.run(scenario())
+
+
+# --- 6. Shutdown with people in the room --------------------------------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_daphne_stops_on_sigterm_with_sockets_in_the_room_and_records_their_drop(office_tree, make_user,
+                                                                                 tmp_path, settings):
+    """A deploy restarts the workers while a reception is on. Daphne closes every socket and exits; each
+    consumer records its drop (the room sees them disconnected, within the grace period) and publishes it
+    from the event loop — publishing with ``async_to_sync`` from a worker thread here hung the process."""
+    import signal
+    import subprocess
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "a.log") as base_a, daphne(env, tmp_path / "b.log") as base_b:
+        host, officer, citizen = peers(room, base_b)
+
+        async def scenario():
+            try:
+                pid = await enter_and_admit(host, officer, citizen, base_b, base_a)
+                base_a.process.send_signal(signal.SIGTERM)  # the citizen's process
+                try:
+                    await asyncio.get_running_loop().run_in_executor(None, base_a.process.wait, 30)
+                except subprocess.TimeoutExpired:
+                    pytest.fail("Daphne did not exit within 30 s of SIGTERM with a socket in the room")
+                await host.until("participant.updated", of(pid, connected=False))
+                assert await status_in_room(room["session"], pid) == ("admitted", False)
+            finally:
+                await close_all(host, officer, citizen)
 
         asyncio.run(scenario())

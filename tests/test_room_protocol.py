@@ -537,7 +537,9 @@ def test_rtc_only_once_admitted():
     state = room(admitted=(C1,), lobby=(C2,))
     for command in (frame("rtc.offer", sdp="v=0"), frame("rtc.answer", sdp="v=0"), frame("rtc.ice")):
         result = step(state, C1, command)
-        assert result.outbound == [] and result.records == [] and result.state == state
+        seen = copy.deepcopy(state)
+        seen.participants[C1].last_seen = NOW  # the only change: a sign of life
+        assert result.outbound == [] and result.records == [] and result.state == seen
         refuse(state, C2, command, "not_admitted")
 
 
@@ -617,6 +619,42 @@ def test_disconnect_keeps_the_place_and_expiry_respects_the_grace():
     assert to(result, C3) == [{"type": "lobby.position", "position": 1, "seq": result.state.seq}]
     assert record_kinds(result) == ["left"] and result.records[0].data["reason"] == "connection_lost"
     assert result.state.participants[C3].status == Status.LOBBY  # connected: untouched
+
+
+@pytest.mark.parametrize("where", ["admitted", "lobby"])
+def test_a_silent_participant_counts_as_dropped_at_their_last_frame(where):
+    """Their server died without closing the socket: nobody reports the drop, their silence does."""
+    SILENT = 20  # shorter than GRACE (30) here, to see the two steps apart
+    state = room(admitted=(C1, C2)) if where == "admitted" else room(lobby=(C1, C2))
+    state = step(state, C1, frame("ping", id=1), NOW + 10).state  # C1's last frame
+    for pid in (C2, *STAFF):  # the others keep pinging
+        state = step(state, pid, frame("ping", id=2), NOW + 25).state
+    assert state.participants[C1].last_seen == NOW + 10
+    # Not yet silent for long enough: nothing happens.
+    quiet = step(state, None, ExpireDisconnected(GRACE, SILENT), NOW + 10 + SILENT - 0.5)
+    assert quiet.state == state and quiet.outbound == []
+    # Silent for SILENT seconds: dropped as of the last frame; the others are told as for a closed socket.
+    result = step(state, None, ExpireDisconnected(GRACE, SILENT), NOW + 10 + SILENT)
+    me = result.state.participants[C1]
+    assert (me.status, me.connected, me.disconnected_at) == (where, False, NOW + 10)
+    assert result.state.participants[C2].connected is True
+    if where == "admitted":
+        assert to(result, "admitted")[0]["participant"] == {**to(result, "admitted")[0]["participant"],
+                                                            "pid": C1, "connected": False}
+    else:
+        assert types_to(result, "staff") == ["lobby.updated"]
+    # The grace period counts from the last frame, so they leave GRACE after it.
+    later = step(result.state, None, ExpireDisconnected(GRACE, SILENT), NOW + 10 + GRACE - 1)
+    assert later.state.participants[C1].status == where
+    later = step(result.state, None, ExpireDisconnected(GRACE, SILENT), NOW + 10 + GRACE)
+    assert later.state.participants[C1].status == Status.LEFT
+    assert record_kinds(later) == ["left"] and later.records[0].data["reason"] == "connection_lost"
+    # A resume in time restores them as for any drop.
+    back = step(state, C1, Reconnect(C1), NOW + 10 + SILENT - 1)
+    assert step(back.state, None, ExpireDisconnected(GRACE, SILENT), NOW + 10 + SILENT).outbound == []
+    # A socket closing is not a sign of life.
+    closed = step(state, C1, Disconnect(C1), NOW + 40)
+    assert closed.state.participants[C1].last_seen == NOW + 10
 
 
 @pytest.mark.parametrize("where", ["admitted", "lobby"])

@@ -62,6 +62,7 @@ class Participant:
     disconnected_at: float | None = None
     identity: str | None = None  # None: not checked; "matched" / "mismatch"
     connection: int = 0  # generation of the participant's current socket; older sockets' disconnects are stale
+    last_seen: float | None = None  # the last command from this participant (clients ping every 10–20 s)
 
     @property
     def is_staff(self) -> bool:
@@ -132,7 +133,12 @@ class Disconnect:
 
 @dataclass(frozen=True)
 class ExpireDisconnected:
+    """Mark as left whoever has been disconnected for ``grace_seconds``. With ``silent_seconds``, someone
+    still shown connected who has sent nothing (not even a ping) for that long is taken as dropped at their
+    last sign of life: their server died without closing the socket (a crash, a SIGKILL, a lost host)."""
+
     grace_seconds: float
+    silent_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,8 @@ def apply(state: RoomState, actor: str | None, command, now: float) -> Result:
     kind = getattr(command, "type", None)
     if kind and kind.startswith("host.") and not room_role_may(me.role if me else None, kind):
         raise RoomError("forbidden", "Your role may not do that.")
+    if me is not None and not isinstance(command, Disconnect):
+        me.last_seen = now  # a sign of life (a socket closing is not one)
     handler(b, me, command, now)
     return b.result
 
@@ -286,7 +294,8 @@ def _join(b: _Builder, _me, c: Join, now: float) -> None:
         raise RoomError("lobby_locked", "The lobby is closed for now.")
     p = Participant(pid=c.pid, user_id=c.user_id, name=c.name, role=c.role, site=c.site,
                     status=Status.ADMITTED if staff else Status.LOBBY, joined_at=now,
-                    lobby_since=None if staff else now, connection=(existing.connection + 1) if existing else 1)
+                    lobby_since=None if staff else now, connection=(existing.connection + 1) if existing else 1,
+                    last_seen=now)
     s.participants[c.pid] = p
     if staff:
         b.event("admitted", {"type": "participant.joined", "participant": p.view(for_staff=False)})
@@ -335,6 +344,11 @@ def _leave_now(b: _Builder, p: Participant, why: str) -> None:
 
 
 def _expire(b: _Builder, _me, c: ExpireDisconnected, now: float) -> None:
+    if c.silent_seconds is not None:
+        for p in list(b.state.participants.values()):
+            if p.status in PRESENT and p.connected and p.last_seen is not None \
+                    and now - p.last_seen >= c.silent_seconds:
+                _disconnect(b, p, Disconnect(p.pid), p.last_seen)
     for p in list(b.state.participants.values()):
         if p.status in PRESENT and not p.connected and p.disconnected_at is not None \
                 and now - p.disconnected_at >= c.grace_seconds:
