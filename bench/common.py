@@ -23,7 +23,7 @@ def prepare_environment(fresh: bool = True) -> dict:
            "DEBUG": "true", "CHANNEL_LAYER_PREFIX": "tcdbench", "CACHE_PREFIX": "tcdbench",
            "CELERY_TASK_ALWAYS_EAGER": "true", "THROTTLE_LOGIN": "100000/minute"}
     if fresh:
-        subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {BENCH_DB}"], check=True)
+        subprocess.run(["psql", PG + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"], check=True)
         subprocess.run(["psql", PG + "/postgres", "-qc", f"CREATE DATABASE {BENCH_DB}"], check=True)
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)

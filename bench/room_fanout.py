@@ -1,10 +1,11 @@
 """Room control-plane fan-out: N concurrent sockets in rooms of 5 (a host and 4 admitted citizens), on
-Daphne with the Redis channel layer and PostgreSQL.
+Daphne with the Redis channel layer and PostgreSQL (the client runs in this process, on the same machine).
 
-Usage: .venv/bin/python bench/room_fanout.py --sockets 500 --workers 1 [--rounds 3]
-Measures: time from a host command (host.mute) to its delivery (participant.updated) at every participant
-of the room, p50/p99; delivered frames per second during the command phase; Daphne memory per socket
-(RSS growth from before the sockets connect to after, divided by the sockets).
+Usage: .venv/bin/python bench/room_fanout.py --sockets 500 --workers 1 [--rounds 5] [--burst 4]
+Measures: (1) latency: every host sends one command at the same moment (host.mute / host.ask_unmute in
+turn); time from the send to its ``participant.updated`` at each of the 5 sockets of the room, p50/p99;
+(2) throughput: every host sends ``--burst`` commands back to back; deliveries per second until the last
+arrives; (3) Daphne memory per socket (RSS growth across connecting, divided by the sockets) and Daphne CPU.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import time
@@ -26,6 +28,12 @@ def rss_kb(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def make_rooms(count: int):
@@ -71,97 +79,138 @@ def make_rooms(count: int):
 
 
 class Client:
-    def __init__(self, ws):
-        self.ws, self.frames, self.waiters = ws, [], []
-
-    async def pump(self, on_frame):
-        try:
-            async for raw in self.ws:
-                on_frame(self, json.loads(raw))
-        except Exception:
-            pass
+    def __init__(self, ws, pid=None):
+        self.ws, self.pid = ws, pid
 
 
-async def run(ports, rooms, rounds):
+async def run(ports, rooms, rounds, burst):
+    """Phase 1 (latency): ``rounds`` times, every host sends one command at once (mute, then ask_unmute, …)
+    and we time its ``participant.updated`` at each of the 5 sockets of the room. Phase 2 (throughput):
+    every host sends ``burst`` commands back to back; deliveries per second until the last one arrives."""
     import websockets
 
-    received = {}  # (room index, round) -> list of arrival times
-    sent_at = {}
-    delivered = 0
+    arrivals: dict[tuple[int, int], list[float]] = {}  # (room, command number) -> arrival times
+    sent_at: dict[tuple[int, int], float] = {}
+    counts = {"frames": 0}
 
-    def on_frame(client, frame):
-        nonlocal delivered
-        delivered += 1
-        if frame.get("type") == "participant.updated" and frame["participant"].get("muted_by_host") is not None:
-            key = client.expect
-            if key is not None and key in sent_at:
-                received.setdefault(key, []).append(time.perf_counter())
+    def on_frame(room_index, client, frame):
+        counts["frames"] += 1
+        if frame.get("type") == "participant.updated" and frame["participant"]["pid"] == client.target:
+            number = client.updates  # the n-th update of the target seen by this socket = the n-th command
+            client.updates += 1
+            arrivals.setdefault((room_index, number), []).append(time.perf_counter())
+
+    async def pump(room_index, client):
+        try:
+            async for raw in client.ws:
+                on_frame(room_index, client, json.loads(raw))
+        except Exception:  # noqa: BLE001 - closed at the end
+            pass
 
     async def open_socket(url, headers):
-        for _attempt in range(5):
+        for _attempt in range(10):
             try:
-                return await websockets.connect(url, additional_headers=headers, open_timeout=60, max_queue=None)
+                return await websockets.connect(url, additional_headers=headers, open_timeout=120, max_queue=None,
+                                                ping_interval=None)
             except OSError:
                 await asyncio.sleep(0.5)
         raise RuntimeError(f"could not connect {url}")
 
-    hosts, citizens_by_room = [], []
-    t_connect = time.perf_counter()
-    for index, (public_id, cookie, tokens) in enumerate(rooms):
+    async def until(ws, frame_type):
+        seen = []
+        while True:
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            except TimeoutError:
+                raise RuntimeError(f"no {frame_type} within 60 s; got {seen}") from None
+            seen.append(frame.get("type") if frame.get("type") != "error" else frame)
+            if frame["type"] == frame_type:
+                return frame
+
+    async def enter(index, public_id, cookie, tokens):
+        """Host in, 4 citizens in the lobby, all admitted (each citizen has its ``admitted`` frame)."""
         port = ports[index % len(ports)]
         base = f"ws://127.0.0.1:{port}/ws/sessions/{public_id}/"
         origin = {"Origin": f"http://127.0.0.1:{port}"}
         host_ws = await open_socket(base, {**origin, "Cookie": f"sessionid={cookie}"})
         await host_ws.send(json.dumps({"type": "hello"}))
-        await host_ws.recv()
+        await until(host_ws, "welcome")
         citizens = []
         for token in tokens:
             ws = await open_socket(base + f"?token={token}", origin)
             await ws.send(json.dumps({"type": "hello"}))
-            waiting = json.loads(await ws.recv())
-            citizens.append((ws, waiting["snapshot"]["you"]))
-        for _ws, pid in citizens:
-            await host_ws.send(json.dumps({"type": "host.admit", "participant": pid}))
-        hosts.append(Client(host_ws))
-        citizens_by_room.append([Client(ws) for ws, _pid in citizens])
-        citizens_by_room[-1][0].pid = citizens[0][1]
+            waiting = await until(ws, "waiting")
+            citizens.append(Client(ws, waiting["snapshot"]["you"]))
+        for number, citizen in enumerate(citizens):
+            await host_ws.send(json.dumps({"type": "host.admit", "id": f"a{number}", "participant": citizen.pid}))
+            await until(host_ws, "ack")
+        for citizen in citizens:
+            await until(citizen.ws, "admitted")
+        return [Client(host_ws, "host"), *citizens]
+
+    t_connect = time.perf_counter()
+    room_clients = []
+    for chunk in range(0, len(rooms), 20):  # 20 rooms entering at a time
+        room_clients += await asyncio.gather(*(enter(i, *rooms[i]) for i in range(chunk, min(chunk + 20, len(rooms)))))
     connect_time = time.perf_counter() - t_connect
-    everyone = [c for c in hosts] + [c for room in citizens_by_room for c in room]
-    for client in everyone:
-        client.expect = None
-    pumps = [asyncio.create_task(c.pump(on_frame)) for c in everyone]
-    await asyncio.sleep(2)  # admissions settle
-    delivered = 0
+    await asyncio.sleep(2)  # the last admissions' broadcasts settle before the pumps count anything
+    for clients in room_clients:
+        target = clients[1].pid
+        for client in clients:
+            client.target, client.updates = target, 0
+    pumps = [asyncio.create_task(pump(i, c)) for i, clients in enumerate(room_clients) for c in clients]
+
+    def command(number, target):
+        kind = "host.mute" if number % 2 == 0 else "host.ask_unmute"
+        return json.dumps({"type": kind, "participant": target})
+
+    async def wait_for(numbers, deadline_s):
+        deadline = time.perf_counter() + deadline_s
+        while time.perf_counter() < deadline:
+            if all(len(arrivals.get((i, n), [])) >= 5 for i in range(len(room_clients)) for n in numbers):
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    # Phase 1: latency.
+    for number in range(rounds):
+        for index, clients in enumerate(room_clients):
+            sent_at[(index, number)] = time.perf_counter()
+            await clients[0].ws.send(command(number, clients[0].target))
+        await wait_for([number], 60)
+        await asyncio.sleep(0.5)
+    latencies = [t - sent_at[key] for key, times in arrivals.items() if key in sent_at for t in times]
+    latency_expected = len(room_clients) * 5 * rounds
+
+    # Phase 2: throughput.
+    numbers = list(range(rounds, rounds + burst))
+    before = sum(len(times) for times in arrivals.values())
     t0 = time.perf_counter()
-    for r in range(rounds):
-        for index, host in enumerate(hosts):
-            key = (index, r)
-            for client in [host, *citizens_by_room[index]]:
-                client.expect = key
-            target = citizens_by_room[index][0].pid
-            sent_at[key] = time.perf_counter()
-            await host.ws.send(json.dumps({"type": "host.mute" if r % 2 == 0 else "host.ask_unmute",
-                                           "participant": target}))
-        await asyncio.sleep(1.0)
-        deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline and sum(len(received.get((i, r), [])) for i in range(len(hosts))) \
-                < len(hosts) * 5:
-            await asyncio.sleep(0.2)
+    for number in numbers:
+        for clients in room_clients:
+            await clients[0].ws.send(command(number, clients[0].target))
+    complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
-    latencies = [arrival - sent_at[key] for key, arrivals in received.items() for arrival in arrivals]
-    expected = len(hosts) * 5 * rounds
-    for c in everyone:
-        await c.ws.close()
+    burst_delivered = sum(len(times) for times in arrivals.values()) - before
+    last = max((max(arrivals.get((i, n), [t0])) for i in range(len(room_clients)) for n in numbers), default=t0)
+
+    for clients in room_clients:
+        for client in clients:
+            await client.ws.close()
     for p in pumps:
         p.cancel()
-    return latencies, expected, delivered, wall, connect_time
+    return {"latencies": latencies, "latency_expected": latency_expected, "connect_time": connect_time,
+            "burst_commands": len(numbers) * len(room_clients), "burst_delivered": burst_delivered,
+            "burst_expected": len(numbers) * len(room_clients) * 5, "burst_seconds": (last - t0) if complete else wall,
+            "complete": complete}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sockets", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--burst", type=int, default=4)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
@@ -187,21 +236,28 @@ def main():
                 except Exception:
                     time.sleep(0.2)
         before = sum(rss_kb(proc.pid) for proc in procs)
-        latencies, expected, delivered, wall, connect_time = asyncio.run(run(ports, rooms, args.rounds))
-        after = sum(rss_kb(proc.pid) for proc in procs)
+        cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
+        result = asyncio.run(run(ports, rooms, args.rounds, args.burst))
+        after_rss = sum(rss_kb(proc.pid) for proc in procs)
+        cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
         for proc in procs:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    print(f"sockets={len(rooms) * 5} rooms={len(rooms)} daphne_workers={args.workers} rounds={args.rounds}")
-    print(f"connect+join+admit all: {connect_time:.1f} s")
-    print(f"host command → every participant: {summary(latencies)}; delivered {len(latencies)}/{expected}")
-    print(f"frames delivered during the command phase: {delivered} in {wall:.1f} s = {delivered / wall:.0f}/s")
-    print(f"daphne RSS: {before / 1024:.0f} MB → {after / 1024:.0f} MB; "
-          f"{(after - before) / max(1, len(rooms) * 5):.0f} KB per socket")
+    sockets = len(rooms) * 5
+    print(f"sockets={sockets} rooms={len(rooms)} daphne_workers={args.workers} rounds={args.rounds} burst={args.burst}")
+    print(f"connect + hello + admit everyone: {result['connect_time']:.1f} s")
+    print(f"host command → each participant of the room: {summary(result['latencies'])}; "
+          f"delivered {len(result['latencies'])}/{result['latency_expected']}")
+    rate = result["burst_delivered"] / result["burst_seconds"]
+    print(f"burst: {result['burst_commands']} commands → {result['burst_delivered']}/{result['burst_expected']} "
+          f"deliveries in {result['burst_seconds']:.1f} s = {rate:.0f} deliveries/s "
+          f"({result['burst_commands'] / result['burst_seconds']:.0f} commands/s){'' if result['complete'] else ' INCOMPLETE'}")
+    print(f"daphne RSS: {before / 1024:.0f} MB → {after_rss / 1024:.0f} MB; "
+          f"{(after_rss - before) / max(1, sockets):.0f} KB per socket; daphne CPU during the run {cpu_used:.1f} s")
 
 
 if __name__ == "__main__":

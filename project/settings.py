@@ -161,10 +161,19 @@ if REDIS_URL:
                 # channels-redis blocks on BRPOP for 5 s; redis-py 8's default socket timeout is also 5 s, so an
                 # idle wait raced it and killed the consumer (room sockets closed with 1011 every ~5 s). A
                 # longer timeout, and retries that carry consumers across a Redis restart.
+                # redis-py 8's pool holds at most 100 connections per event loop and *fails* (MaxConnectionsError)
+                # beyond: a Daphne with a thousand sockets passes that in any burst (group_add at hello,
+                # group_send fan-out), and events were lost. A larger pool; the room fan-out is also bounded
+                # (signaling.services.send_messages).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15,
+                           "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
                            "retry": Retry(ExponentialWithJitterBackoff(base=0.1, cap=1), 10)}],
                 "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "tcd"),
-                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 500),
+                # All the sockets of one Daphne share one Redis list (channels-redis "specific." channels), and a
+                # message to a list at capacity (was 500) is dropped silently: 22 of 80 admissions lost at 150 sockets in
+                # a burst (bench/room_fanout.py). Clients recover lost events by seq, but the cap must be
+                # far above a burst of one process: the list is drained continuously, memory is not the limit.
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 20000),
                 "expiry": 60,
             },
         }

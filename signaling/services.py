@@ -8,11 +8,13 @@ are saved, and on commit the frames are sent through the channel layer to each r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
@@ -230,21 +232,34 @@ def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list
             for recipients, frame in deliveries for pid in recipients]
 
 
-async def send_messages(messages: list[tuple[str, dict]]) -> None:
-    """Send committed messages: in order for each group (seq order), groups in parallel, in one hop.
-    Failures are logged, never raised: the events are in the room log and clients recover by resync."""
-    import asyncio
+# At most this many channel-layer sends in flight per event loop (process): a burst of commands in many rooms
+# must queue here rather than exhaust the Redis connection pool (which fails instead of waiting).
+SEND_CONCURRENCY = 64
+_send_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
+
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _send_slots:
+        _send_slots[loop] = asyncio.Semaphore(SEND_CONCURRENCY)
+    return _send_slots[loop]
+
+
+async def send_messages(messages: list[tuple[str, dict]]) -> None:
+    """Send committed messages: in order for each group (seq order), groups in parallel (bounded), in one
+    hop. Failures are logged, never raised: the events are in the room log and clients recover by resync."""
     if not messages:
         return
     layer = get_channel_layer()
     per_group: dict[str, list[dict]] = {}
     for group, message in messages:
         per_group.setdefault(group, []).append(message)
+    slots = _slots()
 
     async def send_in_order(group: str, batch: list[dict]) -> None:
-        for message in batch:
-            await layer.group_send(group, message)
+        async with slots:
+            for message in batch:
+                await layer.group_send(group, message)
 
     results = await asyncio.gather(*(send_in_order(g, batch) for g, batch in per_group.items()),
                                    return_exceptions=True)
