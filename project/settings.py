@@ -42,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from exc
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -89,6 +99,7 @@ INSTALLED_APPS = [
     "sessions.apps.ReceptionSessionsConfig",
     "scheduling",
     "signaling",
+    "media.apps.MediaConfig",
     "frontend",
 ]
 
@@ -150,6 +161,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "tcd")
 if REDIS_URL:
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialWithJitterBackoff
@@ -168,7 +180,7 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15,
                            "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
                            "retry": Retry(ExponentialWithJitterBackoff(base=0.1, cap=1), 10)}],
-                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "tcd"),
+                "prefix": CHANNEL_LAYER_PREFIX,
                 # All the sockets of one Daphne share one Redis list (channels-redis "specific." channels), and a
                 # message to a list at capacity (was 500) is dropped silently: 22 of 80 admissions lost at 150 sockets in
                 # a burst (bench/room_fanout.py). Clients recover lost events by seq, but the cap must be
@@ -383,6 +395,11 @@ ROOM_SILENT_SECONDS = env_int("ROOM_SILENT_SECONDS", 60)
 JOIN_LINK_MAX_AGE_SECONDS = env_int("JOIN_LINK_MAX_AGE_SECONDS", 14 * 24 * 3600)
 WS_MAX_FRAMES_PER_SECOND = env_int("WS_MAX_FRAMES_PER_SECOND", 20)
 WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)
+# Media workers (media/worker.py): a room's claim lives this long without renewal (a dead worker's rooms are
+# taken over after it), claims are renewed/sought every interval, and room state is re-read every poll.
+MEDIA_CLAIM_TTL_SECONDS = env_float("MEDIA_CLAIM_TTL_SECONDS", 10.0)
+MEDIA_CLAIM_INTERVAL_SECONDS = env_float("MEDIA_CLAIM_INTERVAL_SECONDS", 2.0)
+MEDIA_STATE_POLL_SECONDS = env_float("MEDIA_STATE_POLL_SECONDS", 0.5)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")

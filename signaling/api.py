@@ -33,6 +33,8 @@ SERVER_FRAME_TYPES = (
     "welcome", "waiting", "lobby.position", "lobby.updated", "identity.checked", "admitted", "refused",
     "removed", "participant.joined", "participant.updated", "participant.left", "room.updated", "chat",
     "muted", "unmute_requested", "session.ended", "ack", "pong", "resynced", "snapshot", "error",
+    # from the media worker (media/worker.py), through the participant's socket
+    "media.ready", "rtc.offer", "rtc.answer", "rtc.closed",
 )
 
 

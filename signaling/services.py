@@ -387,8 +387,8 @@ def _forward_to_media(entry: Entry, frame, deferred: bool) -> Outcome:
     me = state.participants.get(entry.pid)
     if me is None or me.status != Status.ADMITTED:
         raise EntryError(_("Chỉ người đã được vào phòng mới gửi hình, tiếng."), "not_admitted")
-    messages = [(media_group(room.pk), {"type": "media.signal", "room": room.pk, "pid": entry.pid,
-                                        "frame": frame.model_dump(mode="json")})]
+    messages = [(media_group(room.pk), {"type": "media.signal", "room": room.pk, "session": entry.session_id,
+                                        "pid": entry.pid, "frame": frame.model_dump(mode="json")})]
     if deferred:
         return Outcome(messages=messages)
     async_to_sync(send_messages)(messages)

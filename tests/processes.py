@@ -102,6 +102,24 @@ def celery(args: list[str], env: dict, log_path: Path):
         log.close()
 
 
+@contextlib.contextmanager
+def media_worker(env: dict, log_path: Path, worker_id: str = "w1"):
+    """A ``manage.py media_worker`` process; yields the Popen (kill it to test a take-over)."""
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([str(VENV_BIN / "python"), "manage.py", "media_worker", "--id", worker_id], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
 class RedisServer:
     """A dedicated ``redis-server`` on one port, with no persistence: a restart forgets everything (groups,
     queued channel messages, cache), like a crashed or redeployed Redis."""

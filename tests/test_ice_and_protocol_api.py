@@ -133,7 +133,8 @@ def _source(*parts) -> str:
 def test_server_frame_list_matches_the_code():
     """Every ``"type": "…"`` the room code emits is listed (channel-layer and ASGI message types aside)."""
     emitted = set()
-    for path in (("signaling", "protocol", "room.py"), ("signaling", "services.py"), ("signaling", "room_consumer.py")):
+    for path in (("signaling", "protocol", "room.py"), ("signaling", "services.py"), ("signaling", "room_consumer.py"),
+                 ("media", "worker.py")):
         emitted |= set(re.findall(r'"type": "([a-z_.]+)"', _source(*path)))
     assert emitted - {"room.frame", "media.signal", "websocket.close"} == set(SERVER_FRAME_TYPES)
 

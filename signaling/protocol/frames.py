@@ -135,20 +135,29 @@ class HostEnd(Frame):
     type: Literal["host.end"]
 
 
+# Which peer connection with the media server a negotiation frame is about: "publish" (the client's own
+# camera and microphone, offered by the client) or "sub:<pid>" (another participant's media, offered by the
+# server). See docs/media.md.
+PeerConnectionId = Annotated[str, Field(pattern=r"^(publish|sub:u[0-9]{1,12})$")]
+
+
 class RtcOffer(Frame):
     """WebRTC negotiation with the media server (never with another participant)."""
 
     type: Literal["rtc.offer"]
+    pc: PeerConnectionId = "publish"
     sdp: Annotated[str, Field(min_length=1, max_length=60_000)]
 
 
 class RtcAnswer(Frame):
     type: Literal["rtc.answer"]
+    pc: PeerConnectionId = "publish"
     sdp: Annotated[str, Field(min_length=1, max_length=60_000)]
 
 
 class RtcIce(Frame):
     type: Literal["rtc.ice"]
+    pc: PeerConnectionId = "publish"
     candidate: dict[str, Any] | None = None
 
 

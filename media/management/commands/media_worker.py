@@ -1,0 +1,28 @@
+"""``manage.py media_worker``: run one media worker (aiortc SFU) until SIGTERM/SIGINT."""
+
+import asyncio
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from media.worker import MediaWorker
+
+
+class Command(BaseCommand):
+    help = "Run a media worker: the aiortc SFU of the rooms it claims (needs REDIS_URL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--id", default=None, help="worker id (default: host-pid)")
+
+    def handle(self, *args, **options):
+        if not settings.REDIS_URL:
+            raise CommandError("The media worker needs REDIS_URL: rooms are assigned and signalled through Redis.")
+        asyncio.run(self._run(options["id"]))
+
+    async def _run(self, worker_id):
+        worker = MediaWorker(worker_id)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.stop)
+        await worker.run()

@@ -1,0 +1,302 @@
+"""The media worker: an aiortc process that is the SFU of the rooms it holds (``manage.py media_worker``).
+
+* **Assignment** (Redis): every open room is held by one worker, a key ``<prefix>:media:room:<room id>``
+  set with NX and a TTL (``MEDIA_CLAIM_TTL_SECONDS``) and renewed while the worker lives. A worker that dies
+  stops renewing; its rooms are free after the TTL and another worker claims them and tells the clients to
+  negotiate again (``media.ready``) — without a new admission: who is admitted lives in PostgreSQL.
+* **``media.ready``** goes to each admitted participant once the room's holder knows them (at a claim, or
+  within a state poll of their admission): "send your ``publish`` offer now, to me". Offers sent before
+  are lost if no worker held the room yet; a client may also re-offer at any time (after a reconnection).
+  Workers with fewer rooms claim first (a delay proportional to their load), which spreads the rooms.
+* **Signalling** (channel layer): the holder joins the group ``media.<room id>``; ``signaling.services``
+  forwards every ``rtc.*`` frame of an admitted participant there, and the worker answers on the
+  participant's own group (``room.<session>.<pid>``), which their room socket delivers.
+* **Room state** (PostgreSQL): read every ``MEDIA_STATE_POLL_SECONDS`` (and at once on a signal), it says
+  who is admitted and who is muted; the router enforces it on every frame.
+
+Peer connections (see docs/media.md for why): one ``publish`` connection per participant, offered by the
+client, and one ``sub:<publisher>`` connection per (subscriber, publisher) pair, offered by the server —
+so nobody's connection is ever renegotiated when others come and go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+from dataclasses import dataclass, field
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from media.router import RoomRouter
+from signaling.services import media_group, participant_group
+
+logger = logging.getLogger(__name__)
+
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end
+"""
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
+"""
+
+
+def claim_key(room_id: int) -> str:
+    return f"{settings.CHANNEL_LAYER_PREFIX}:media:room:{room_id}"
+
+
+def seen_key(room_id: int) -> str:
+    """Set once a room has had a media holder: a later claim is a take-over, and clients must renegotiate."""
+    return f"{settings.CHANNEL_LAYER_PREFIX}:media:seen:{room_id}"
+
+
+@dataclass
+class RoomMedia:
+    room_id: int
+    session_id: int
+    router: RoomRouter
+    state: dict = field(default_factory=dict)
+    publish: dict[str, RTCPeerConnection] = field(default_factory=dict)  # pid -> the pid's own media
+    subscriptions: dict[tuple[str, str], RTCPeerConnection] = field(default_factory=dict)  # (sub, pub) -> pc
+    ready: set[str] = field(default_factory=set)  # admitted participants told ``media.ready`` by this worker
+
+    def participant(self, pid: str) -> dict | None:
+        return (self.state.get("participants") or {}).get(pid)
+
+    def admitted(self, pid: str) -> bool:
+        p = self.participant(pid)
+        return bool(p and p["status"] == "admitted" and not self.state.get("ended"))
+
+
+def _open_rooms() -> list[tuple[int, int]]:
+    from sessions.models import SessionStatus
+    from signaling.models import Room
+
+    return list(Room.objects.filter(session__status=SessionStatus.OPEN).values_list("pk", "session_id"))
+
+
+def _room_state(room_id: int) -> dict | None:
+    from signaling.models import Room
+
+    return Room.objects.filter(pk=room_id).values_list("state", flat=True).first()
+
+
+def ice_configuration() -> RTCConfiguration:
+    servers = [RTCIceServer(urls=url) for url in settings.STUN_URLS] if getattr(settings, "STUN_URLS", None) else []
+    return RTCConfiguration(iceServers=servers)
+
+
+class MediaWorker:
+    def __init__(self, worker_id: str | None = None):
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.rooms: dict[int, RoomMedia] = {}
+        self.ttl_ms = int(settings.MEDIA_CLAIM_TTL_SECONDS * 1000)
+        self.stopping = asyncio.Event()
+
+    # --- Process ------------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        import redis.asyncio as redis
+
+        self.layer = get_channel_layer()
+        self.channel = await self.layer.new_channel()
+        self.redis = redis.from_url(settings.REDIS_URL)
+        logger.info("media worker %s started", self.worker_id)
+        tasks = [asyncio.create_task(coro) for coro in (self.claim_loop(), self.state_loop(), self.receive_loop())]
+        try:
+            await self.stopping.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for room_id in list(self.rooms):
+                await self.release(room_id)
+            await self.redis.aclose()
+            logger.info("media worker %s stopped", self.worker_id)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    # --- Assignment -----------------------------------------------------------------------------------------
+
+    async def claim_loop(self) -> None:
+        while True:
+            try:
+                await self.claim_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis or PostgreSQL away: try again on the next turn
+                logger.warning("media claim turn failed", exc_info=True)
+            await asyncio.sleep(settings.MEDIA_CLAIM_INTERVAL_SECONDS)
+
+    async def claim_once(self) -> None:
+        open_rooms = dict(await database_sync_to_async(_open_rooms, thread_sensitive=False)())
+        for room_id in list(self.rooms):
+            kept = room_id in open_rooms and await self.redis.eval(
+                RENEW, 1, claim_key(room_id), self.worker_id, self.ttl_ms)
+            if not kept:
+                await self.release(room_id)
+        free = [(r, s) for r, s in open_rooms.items() if r not in self.rooms]
+        if not free:
+            return
+        await asyncio.sleep(0.05 * len(self.rooms) * random.uniform(0.5, 1.5))  # the less loaded claim first
+        for room_id, session_id in free:
+            if await self.redis.set(claim_key(room_id), self.worker_id, nx=True, px=self.ttl_ms):
+                await self.take(room_id, session_id)
+
+    async def take(self, room_id: int, session_id: int) -> None:
+        room = RoomMedia(room_id, session_id, RoomRouter(lambda pid, kind: self.allowed(room, pid, kind)))
+        self.rooms[room_id] = room
+        await self.layer.group_add(media_group(room_id), self.channel)
+        taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
+        logger.info("media worker %s holds room %s%s", self.worker_id, room_id, " (taken over)" if taken_over else "")
+        await self.refresh(room)  # everyone admitted is told media.ready: (re)negotiate with this worker
+
+    async def release(self, room_id: int) -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is None:
+            return
+        for pc in [*room.publish.values(), *room.subscriptions.values()]:
+            await pc.close()
+        for pid in list(room.router.incoming):
+            room.router.unpublish(pid)
+        try:
+            await self.layer.group_discard(media_group(room_id), self.channel)
+            await self.redis.eval(RELEASE, 1, claim_key(room_id), self.worker_id)
+        except Exception:  # noqa: BLE001 - the TTL frees it anyway
+            logger.warning("could not release room %s", room_id, exc_info=True)
+
+    # --- Room state -------------------------------------------------------------------------------------------
+
+    async def state_loop(self) -> None:
+        while True:
+            for room in list(self.rooms.values()):
+                try:
+                    await self.refresh(room)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001
+                    logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
+            await asyncio.sleep(settings.MEDIA_STATE_POLL_SECONDS)
+
+    async def refresh(self, room: RoomMedia) -> None:
+        state = await database_sync_to_async(_room_state, thread_sensitive=False)(room.room_id)
+        if state is None:
+            return
+        room.state = state
+        for pid in list(room.publish):
+            if not room.admitted(pid):  # left, removed, dropped for good, or the session ended
+                await self.drop(room, pid)
+        for pid in list(room.ready):
+            if not room.admitted(pid):
+                room.ready.discard(pid)
+        for pid in state.get("participants") or {}:
+            if room.admitted(pid) and pid not in room.ready:  # newly admitted, or new to this worker
+                room.ready.add(pid)
+                await self.send(room, pid, {"type": "media.ready"})
+
+    @staticmethod
+    def allowed(room: RoomMedia, pid: str, kind: str) -> bool:
+        p = room.participant(pid)
+        if not p or p["status"] != "admitted" or room.state.get("ended"):
+            return False
+        if kind == "audio":
+            return p.get("audio_on", True) and not p.get("audio_muted_by_host")
+        return p.get("video_on", True) and not p.get("video_stopped_by_host")
+
+    # --- Signalling ---------------------------------------------------------------------------------------
+
+    async def receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis away: the layer's client retries; so do we
+                logger.warning("media worker: channel layer receive failed", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") != "media.signal":
+                continue
+            try:
+                await self.on_signal(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one bad negotiation never takes the worker down
+                logger.exception("media signal from %s in room %s failed", message.get("pid"), message.get("room"))
+
+    async def on_signal(self, message: dict) -> None:
+        room = self.rooms.get(message["room"])
+        if room is None:
+            return  # not ours (any more): the holder answers
+        pid, frame = message["pid"], message["frame"]
+        logger.info("room %s: %s %s from %s", room.room_id, frame["type"], frame.get("pc"), pid)
+        room.state = await database_sync_to_async(_room_state, thread_sensitive=False)(room.room_id) or room.state
+        if not room.admitted(pid):
+            return
+        kind, pc_id = frame["type"], frame.get("pc", "publish")
+        if kind == "rtc.offer" and pc_id == "publish":
+            await self.publish(room, pid, frame["sdp"])
+        elif kind == "rtc.answer" and pc_id.startswith("sub:"):
+            pc = room.subscriptions.get((pid, pc_id[4:]))
+            if pc is not None and pc.signalingState == "have-local-offer":
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=frame["sdp"], type="answer"))
+        # rtc.ice: aiortc puts every candidate in the SDP and takes none trickled; see docs/media.md.
+
+    async def publish(self, room: RoomMedia, pid: str, sdp: str) -> None:
+        """``pid`` offers their camera and microphone (first time, or again after a reconnection)."""
+        await self.drop(room, pid, tell_others=False)
+        pc = RTCPeerConnection(ice_configuration())
+        room.publish[pid] = pc
+
+        @pc.on("track")
+        def on_track(track):
+            room.router.publish(pid, track)
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self.send(room, pid, {"type": "rtc.answer", "pc": "publish", "sdp": pc.localDescription.sdp})
+        for other in list(room.publish):
+            if other != pid:
+                await self.subscribe(room, other, pid)  # the others receive the newcomer
+                await self.subscribe(room, pid, other)  # the newcomer receives the others
+
+    async def subscribe(self, room: RoomMedia, subscriber: str, publisher: str) -> None:
+        old = room.subscriptions.pop((subscriber, publisher), None)
+        if old is not None:
+            await old.close()
+        tracks = room.router.outgoing(publisher)
+        if not tracks:
+            return
+        pc = RTCPeerConnection(ice_configuration())
+        for track in tracks:
+            pc.addTrack(track)
+        room.subscriptions[(subscriber, publisher)] = pc
+        await pc.setLocalDescription(await pc.createOffer())
+        p = room.participant(publisher) or {}
+        await self.send(room, subscriber, {
+            "type": "rtc.offer", "pc": f"sub:{publisher}", "sdp": pc.localDescription.sdp,
+            "participant": {"pid": publisher, "role": p.get("role"), "site": p.get("site"),
+                            "name": p.get("name") if p.get("role") != "citizen" else None},
+        })
+
+    async def drop(self, room: RoomMedia, pid: str, tell_others: bool = True) -> None:
+        """``pid``'s media leaves the room: their connections close, the others' subscriptions to them too."""
+        pc = room.publish.pop(pid, None)
+        if pc is not None:
+            await pc.close()
+        room.router.unpublish(pid)
+        for (subscriber, publisher), sub in list(room.subscriptions.items()):
+            if pid in (subscriber, publisher):
+                room.subscriptions.pop((subscriber, publisher))
+                await sub.close()
+                if tell_others and publisher == pid and subscriber in room.publish:
+                    await self.send(room, subscriber, {"type": "rtc.closed", "pc": f"sub:{pid}"})
+
+    async def send(self, room: RoomMedia, pid: str, frame: dict) -> None:
+        await self.layer.group_send(participant_group(room.session_id, pid), {"type": "room.frame", "frame": frame})

@@ -1,0 +1,185 @@
+"""Real WebRTC through the real servers: Daphne, a media worker (aiortc SFU), Redis and PostgreSQL as
+processes, and three aiortc clients — a citizen at the commune point, the commune leader hosting, and a
+provincial leader at a connected site — playing by docs/protocol.md and docs/media.md.
+
+Each client sends its own colour and tone; each must decode the other two (routing is proven by colour and
+tone, not by "some frames arrived"). The host's controls act on the media at the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+import pytest
+import websockets
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+
+from tests.media_clients import PALETTE, TONES, ColourTrack, ToneTrack, TrackProbe
+from tests.processes import daphne, media_worker
+from tests.room_helpers import join_token, open_room
+from tests.test_room_integration import login_cookie, room_env, use_layer
+
+TIMEOUT = 15
+LOCAL_ONLY = RTCConfiguration(iceServers=[])  # aiortc's default asks Google's STUN server: closed network here
+
+
+class MediaClient:
+    """One participant: the room socket, a ``publish`` connection with its colour and tone, and one
+    ``sub:<pid>`` connection per other participant, offered by the media worker."""
+
+    def __init__(self, name: str, colour: str, *, cookie: str | None = None, token: str | None = None):
+        self.name, self.colour, self.cookie, self.token = name, colour, cookie, token
+        self.frames: list[dict] = []
+        self.probes: dict[tuple[str, str], TrackProbe] = {}  # (publisher pid, kind) -> probe
+        self.publishers: dict[str, dict] = {}  # pid -> participant info from the offer
+        self.pcs: dict[str, RTCPeerConnection] = {}
+        self.waiters: list[tuple[str, asyncio.Future]] = []
+
+    async def open(self, base: str) -> dict:
+        url = base.replace("http", "ws") + f"/ws/sessions/{self.session}/" + (f"?token={self.token}" if self.token else "")
+        headers = {"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})}
+        self.ws = await websockets.connect(url, additional_headers=headers, max_queue=None)
+        self.reader = asyncio.create_task(self.read())
+        await self.send({"type": "hello"})
+        greeting = await self.until(lambda f: f["type"] in ("welcome", "waiting", "error"))
+        self.pid = greeting.get("snapshot", {}).get("you")
+        return greeting
+
+    async def send(self, frame: dict) -> None:
+        await self.ws.send(json.dumps(frame))
+
+    async def read(self) -> None:
+        async for raw in self.ws:
+            frame = json.loads(raw)
+            self.frames.append(frame)
+            if frame["type"] == "media.ready":  # the media worker holding the room wants our publish offer
+                asyncio.create_task(self.publish())
+            elif frame["type"] == "rtc.offer":
+                asyncio.create_task(self.on_offer(frame))
+            elif frame["type"] == "rtc.answer" and frame.get("pc") == "publish":
+                await self.pcs["publish"].setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
+            for predicate, future in list(self.waiters):
+                if not future.done() and predicate(frame):
+                    future.set_result(frame)
+
+    async def until(self, predicate, timeout: float = TIMEOUT) -> dict:
+        for frame in self.frames:
+            if predicate(frame):
+                return frame
+        future = asyncio.get_running_loop().create_future()
+        self.waiters.append((predicate, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"{self.name}: no such frame in {[f['type'] for f in self.frames]}") from None
+
+    async def publish(self) -> None:
+        old = self.pcs.pop("publish", None)
+        if old is not None:
+            await old.close()
+        pc = self.pcs["publish"] = RTCPeerConnection(LOCAL_ONLY)
+        pc.addTrack(ToneTrack(TONES[self.colour]))
+        pc.addTrack(ColourTrack(self.colour))
+        await pc.setLocalDescription(await pc.createOffer())
+        await self.send({"type": "rtc.offer", "pc": "publish", "sdp": pc.localDescription.sdp})
+
+    async def on_offer(self, frame: dict) -> None:
+        publisher = frame["pc"][4:]
+        self.publishers[publisher] = frame.get("participant") or {}
+        old = self.pcs.pop(frame["pc"], None)
+        if old is not None:
+            await old.close()
+        pc = self.pcs[frame["pc"]] = RTCPeerConnection(LOCAL_ONLY)
+
+        @pc.on("track")
+        def on_track(track):
+            old_probe = self.probes.get((publisher, track.kind))
+            if old_probe is not None:
+                old_probe.stop()
+            self.probes[(publisher, track.kind)] = TrackProbe(track)
+
+        await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self.send({"type": "rtc.answer", "pc": frame["pc"], "sdp": pc.localDescription.sdp})
+
+    async def probe(self, publisher: str, kind: str, timeout: float = TIMEOUT) -> TrackProbe:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (publisher, kind) not in self.probes:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{self.name}: no {kind} track from {publisher}; offers from "
+                                     f"{sorted(self.publishers)}; frames {[f['type'] for f in self.frames]}")
+            await asyncio.sleep(0.1)
+        return self.probes[(publisher, kind)]
+
+    async def sees(self, other: MediaClient) -> None:
+        """Decodes ``other``'s colour and tone (so this is other's media, routed to us)."""
+        await (await self.probe(other.pid, "video")).wait_for_colour(other.colour, TIMEOUT)
+        await (await self.probe(other.pid, "audio")).wait_for_tone(TONES[other.colour], TIMEOUT)
+
+    async def close(self) -> None:
+        for probe in self.probes.values():
+            probe.stop()
+        for pc in self.pcs.values():
+            with contextlib.suppress(Exception):
+                await pc.close()
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+        self.reader.cancel()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_three_tiers_hear_and_see_each_other_through_the_server_and_the_host_controls_the_media(
+        office_tree, make_user, tmp_path, settings):
+    assert set(PALETTE) >= {"red", "green", "blue"}
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+        session = str(room["session"].public_id)
+        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+        provincial = MediaClient("provincial", "green", cookie=login_cookie(base, room["provincial"].username))
+        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+        everyone = (host, provincial, citizen)
+        for client in everyone:
+            client.session = session
+
+        async def scenario():
+            try:
+                assert (await host.open(base))["type"] == "welcome"
+                assert (await provincial.open(base))["type"] == "welcome"
+                assert (await citizen.open(base))["type"] == "waiting"  # the citizen waits to be admitted
+
+                await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
+                await citizen.until(lambda f: f["type"] == "admitted")
+
+                # Everyone decodes the other two: colour and tone name the sender.
+                await asyncio.gather(*(a.sees(b) for a in everyone for b in everyone if a is not b))
+                assert host.publishers[citizen.pid]["name"] is None  # a citizen's name never goes to others
+                assert host.publishers[provincial.pid]["role"] == "leader" and host.publishers[provincial.pid]["site"]
+
+                # Muted at the server: the citizen's client keeps sending its tone, the others hear silence.
+                await host.send({"type": "host.mute", "id": "m", "participant": citizen.pid, "kind": "audio"})
+                probes = [await c.probe(citizen.pid, "audio") for c in (host, provincial)]
+                await asyncio.gather(*(probe.wait_for_silence(2.0, quiet_for=0.3) for probe in probes))
+                await (await provincial.probe(citizen.pid, "video")).wait_for_colour("blue", 5)  # video goes on
+                await (await citizen.probe(host.pid, "audio")).wait_for_tone(TONES["red"], 5)  # and they still hear
+
+                # Removed: the citizen's media stops reaching the others, and they cannot come back.
+                await host.send({"type": "host.remove", "id": "r", "participant": citizen.pid})
+                await citizen.until(lambda f: f["type"] == "removed")
+                for other in (host, provincial):
+                    await other.until(lambda f: f["type"] == "rtc.closed" and f["pc"] == f"sub:{citizen.pid}")
+                again = MediaClient("citizen again", "blue", token=citizen.token)
+                again.session = session
+                assert (await again.open(base))["code"] in ("link_invalid", "refused")
+                await again.close()
+                # The others still see each other.
+                await host.sees(provincial)
+            finally:
+                for client in everyone:
+                    await client.close()
+
+        asyncio.run(scenario())
