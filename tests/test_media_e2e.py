@@ -36,13 +36,15 @@ class MediaClient:
         self.publishers: dict[str, dict] = {}  # pid -> participant info from the offer
         self.pcs: dict[str, RTCPeerConnection] = {}
         self.waiters: list[tuple[str, asyncio.Future]] = []
+        self.tasks: list[asyncio.Task] = []
 
     async def open(self, base: str) -> dict:
         url = base.replace("http", "ws") + f"/ws/sessions/{self.session}/" + (f"?token={self.token}" if self.token else "")
         headers = {"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})}
         self.ws = await websockets.connect(url, additional_headers=headers, max_queue=None)
         self.reader = asyncio.create_task(self.read())
-        await self.send({"type": "hello"})
+        with contextlib.suppress(websockets.ConnectionClosed):  # refused at the handshake: the error is read
+            await self.send({"type": "hello"})
         greeting = await self.until(lambda f: f["type"] in ("welcome", "waiting", "error"))
         self.pid = greeting.get("snapshot", {}).get("you")
         return greeting
@@ -51,13 +53,20 @@ class MediaClient:
         await self.ws.send(json.dumps(frame))
 
     async def read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._read()
+
+    async def _read(self) -> None:
         async for raw in self.ws:
             frame = json.loads(raw)
             self.frames.append(frame)
             if frame["type"] == "media.ready":  # the media worker holding the room wants our publish offer
-                asyncio.create_task(self.publish())
+                for probe in self.probes.values():  # a new holder: everything is negotiated afresh
+                    probe.stop()
+                self.probes.clear()
+                self.tasks.append(asyncio.create_task(self.publish()))
             elif frame["type"] == "rtc.offer":
-                asyncio.create_task(self.on_offer(frame))
+                self.tasks.append(asyncio.create_task(self.on_offer(frame)))
             elif frame["type"] == "rtc.answer" and frame.get("pc") == "publish":
                 await self.pcs["publish"].setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
             for predicate, future in list(self.waiters):
@@ -127,6 +136,9 @@ class MediaClient:
         with contextlib.suppress(Exception):
             await self.ws.close()
         self.reader.cancel()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(self.reader, *self.tasks, return_exceptions=True)
 
 
 @pytest.mark.integration
@@ -180,6 +192,59 @@ def test_three_tiers_hear_and_see_each_other_through_the_server_and_the_host_con
                 await host.sees(provincial)
             finally:
                 for client in everyone:
+                    await client.close()
+
+        asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_media_worker_is_replaced_and_media_comes_back_without_a_new_admission(
+        office_tree, make_user, tmp_path, settings):
+    import redis
+    from channels.db import database_sync_to_async
+
+    from signaling.models import Room
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path, MEDIA_CLAIM_TTL_SECONDS="3", MEDIA_CLAIM_INTERVAL_SECONDS="1")
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, \
+            media_worker(env, tmp_path / "w1.log", "w1") as w1, media_worker(env, tmp_path / "w2.log", "w2") as w2:
+        workers = {"w1": w1, "w2": w2}
+        session = str(room["session"].public_id)
+        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+        for client in (host, citizen):
+            client.session = session
+
+        async def scenario():
+            try:
+                assert (await host.open(base))["type"] == "welcome"
+                assert (await citizen.open(base))["type"] == "waiting"
+                await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
+                await citizen.until(lambda f: f["type"] == "admitted")
+                await asyncio.gather(host.sees(citizen), citizen.sees(host))
+
+                room_id = await database_sync_to_async(lambda: Room.objects.get(session=room["session"]).pk)()
+                key = f"{env['CHANNEL_LAYER_PREFIX']}:media:room:{room_id}"
+                holder = redis.Redis.from_url(env["REDIS_URL"]).get(key).decode()
+                workers[holder].kill()  # no goodbye: its peer connections just die
+                survivor = next(w for w in workers if w != holder)
+
+                def ready_count(client):
+                    return sum(1 for f in client.frames if f["type"] == "media.ready")
+
+                for client in (host, citizen):
+                    await client.until(lambda f, c=client: f["type"] == "media.ready" and ready_count(c) >= 2, 30)
+                await asyncio.gather(host.sees(citizen), citizen.sees(host))
+                assert redis.Redis.from_url(env["REDIS_URL"]).get(key).decode() == survivor
+                # No new admission: the citizen was admitted once and is still inside.
+                assert [f["type"] for f in citizen.frames].count("admitted") == 1
+                state = await database_sync_to_async(lambda: Room.objects.get(pk=room_id).state)()
+                assert state["participants"][citizen.pid]["status"] == "admitted"
+            finally:
+                for client in (host, citizen):
                     await client.close()
 
         asyncio.run(scenario())
