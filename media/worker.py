@@ -33,6 +33,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from media import recorder
 from media.router import RoomRouter
 from signaling.services import media_group, participant_group
 
@@ -64,6 +65,7 @@ class RoomMedia:
     publish: dict[str, RTCPeerConnection] = field(default_factory=dict)  # pid -> the pid's own media
     subscriptions: dict[tuple[str, str], RTCPeerConnection] = field(default_factory=dict)  # (sub, pub) -> pc
     ready: set[str] = field(default_factory=set)  # admitted participants told ``media.ready`` by this worker
+    recording: dict[str, recorder.Segment] = field(default_factory=dict)  # pid -> the segment being written
 
     def participant(self, pid: str) -> dict | None:
         return (self.state.get("participants") or {}).get(pid)
@@ -161,6 +163,8 @@ class MediaWorker:
         room = self.rooms.pop(room_id, None)
         if room is None:
             return
+        for pid in list(room.recording):
+            await self.stop_recording(room, pid)
         for pc in [*room.publish.values(), *room.subscriptions.values()]:
             await pc.close()
         for pid in list(room.router.incoming):
@@ -199,6 +203,33 @@ class MediaWorker:
             if room.admitted(pid) and pid not in room.ready:  # newly admitted, or new to this worker
                 room.ready.add(pid)
                 await self.send(room, pid, {"type": "media.ready"})
+        await self.sync_recording(room)
+
+    # --- Recording ----------------------------------------------------------------------------------------
+
+    async def sync_recording(self, room: RoomMedia) -> None:
+        """Record every admitted publisher while the room's recording flag is on (host.recording)."""
+        on = bool(room.state.get("recording")) and not room.state.get("ended")
+        publishing = set(room.router.publishers())
+        for pid in list(room.recording):
+            if not on or pid not in publishing or not room.admitted(pid):
+                await self.stop_recording(room, pid)
+        if on:
+            for pid in publishing - set(room.recording):
+                if room.admitted(pid):
+                    room.recording[pid] = await recorder.start(pid, room.router.outgoing(pid))
+                    logger.info("room %s: recording %s", room.room_id, pid)
+
+    async def stop_recording(self, room: RoomMedia, pid: str) -> None:
+        segment = room.recording.pop(pid, None)
+        if segment is None:
+            return
+        try:
+            await segment.recorder.stop()
+            await database_sync_to_async(recorder.save, thread_sensitive=False)(segment, room.session_id, room.state)
+            logger.info("room %s: recording of %s saved", room.room_id, pid)
+        except Exception:  # noqa: BLE001 - keep the room going; the operators see it
+            logger.exception("room %s: the recording of %s could not be saved", room.room_id, pid)
 
     @staticmethod
     def allowed(room: RoomMedia, pid: str, kind: str) -> bool:
@@ -261,6 +292,7 @@ class MediaWorker:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())
         await self.send(room, pid, {"type": "rtc.answer", "pc": "publish", "sdp": pc.localDescription.sdp})
+        await self.sync_recording(room)  # a re-publish (reconnection) continues the recording in a new segment
         for other in list(room.publish):
             if other != pid:
                 await self.subscribe(room, other, pid)  # the others receive the newcomer
@@ -287,6 +319,7 @@ class MediaWorker:
 
     async def drop(self, room: RoomMedia, pid: str, tell_others: bool = True) -> None:
         """``pid``'s media leaves the room: their connections close, the others' subscriptions to them too."""
+        await self.stop_recording(room, pid)
         pc = room.publish.pop(pid, None)
         if pc is not None:
             await pc.close()

@@ -248,3 +248,66 @@ def test_a_killed_media_worker_is_replaced_and_media_comes_back_without_a_new_ad
                     await client.close()
 
         asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_recorded_segment_is_a_verified_webm_per_participant(office_tree, make_user, tmp_path, settings):
+    """The host records ~10 s: each participant's file opens in PyAV with an Opus and a VP8 stream, lasts
+    the time recorded (±1 s), and its SHA-256 is the one stored; everyone saw the recording indicator."""
+    import hashlib
+    import time
+    from pathlib import Path
+
+    import av
+    from channels.db import database_sync_to_async
+
+    from media.models import Recording
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+        session = str(room["session"].public_id)
+        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+        for client in (host, citizen):
+            client.session = session
+
+        async def scenario():
+            try:
+                assert (await host.open(base))["type"] == "welcome"
+                assert (await citizen.open(base))["type"] == "waiting"
+                await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
+                await citizen.until(lambda f: f["type"] == "admitted")
+                await asyncio.gather(host.sees(citizen), citizen.sees(host))
+                await host.send({"type": "host.recording", "id": "on", "on": True})
+                started = time.monotonic()
+                for client in (host, citizen):  # the recording indicator reaches everyone
+                    await client.until(lambda f: f["type"] == "room.updated" and f.get("recording") is True)
+                await asyncio.sleep(10)
+                await host.send({"type": "host.recording", "id": "off", "on": False})
+                stopped = time.monotonic()
+                deadline = stopped + 20
+                while await database_sync_to_async(Recording.objects.count)() < 2:
+                    assert time.monotonic() < deadline, "the recordings were not saved"
+                    await asyncio.sleep(0.5)
+                return stopped - started
+            finally:
+                for client in (host, citizen):
+                    await client.close()
+
+        recorded = asyncio.run(scenario())
+    recordings = list(Recording.objects.filter(session=room["session"]).order_by("participant"))
+    assert sorted(r.participant for r in recordings) == sorted([f"u{room['host'].pk}", f"u{room['citizens'][0].pk}"])
+    for recording in recordings:
+        path = Path(env["VAR_DIR"]) / "media" / recording.file.name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == recording.sha256
+        assert recording.size_bytes == path.stat().st_size
+        assert set(recording.present) == {f"u{room['host'].pk}", f"u{room['citizens'][0].pk}"}
+        with av.open(str(path)) as container:
+            kinds = sorted((s.type, s.codec_context.name) for s in container.streams)
+            assert kinds == [("audio", "opus"), ("video", "vp8")]
+            duration = max(float(frame.pts * frame.time_base) for frame in container.decode(audio=0))
+        assert abs(duration - recorded) <= 1.0, (duration, recorded)
+        assert abs(recording.duration_seconds - recorded) <= 1.0
