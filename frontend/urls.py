@@ -12,6 +12,7 @@ urlpatterns = [
     path("dang-nhap/", views.login_view, name="login"),
     path("dang-xuat/", views.logout_view, name="logout"),
     path("tham-gia/<str:token>/", views.join, name="join"),
+    path("phong/<uuid:session>/", views.room, name="room"),
 ]
 urlpatterns += schedule_urls.urlpatterns
 urlpatterns += workspace_urls.urlpatterns

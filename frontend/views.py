@@ -119,4 +119,40 @@ def join(request, token):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         registration = None
     status = 200 if registration else 404
-    return render(request, "frontend/join.html", {"registration": registration}, status=status)
+    return render(request, "frontend/join.html", {"registration": registration, "token": token}, status=status)
+
+
+def room(request, session):
+    """The live room page (frontend/static/frontend/room.js speaks docs/protocol.md). Staff come with
+    their login; a citizen with the join link's token (``?token=``): the join link page leads here. Who
+    may enter is decided by the room socket, not by this page; the page only needs the session to exist."""
+    from sessions.models import ReceptionSession
+
+    reception = get_object_or_404(ReceptionSession.objects.public().select_related("host_office"), public_id=session)
+    token = request.GET.get("token", "")[:500]
+    labels = {
+        "waiting": _("Bạn đang chờ cán bộ mời vào phòng. Thứ tự của bạn: %(n)s"),
+        "admitted": _("Bạn đã được mời vào phòng tiếp."),
+        "refused": _("Cán bộ tiếp không tiếp nhận lượt này."),
+        "removed": _("Bạn đã được mời ra khỏi phòng."),
+        "ended": _("Buổi tiếp đã kết thúc."),
+        "reconnecting": _("Mất kết nối, đang kết nối lại…"),
+        "recording": _("Đang ghi hình"),
+        "admit": _("Mời vào"),
+        "refuse": _("Từ chối"),
+        "mute": _("Tắt tiếng"),
+        "unmute": _("Đề nghị bật tiếng"),
+        "stop_video": _("Tắt hình"),
+        "remove": _("Mời ra"),
+        "citizen": _("Công dân"),
+        "error": _("Có lỗi: %(message)s"),
+        "no_devices": _("Không dùng được camera hoặc micrô. Bạn vẫn có thể nghe và xem."),
+        "roles": {"host": _("Chủ trì"), "leader": _("Lãnh đạo"), "officer": _("Cán bộ tiếp công dân"),
+                  "secretary": _("Thư ký"), "citizen": _("Công dân")},
+        "grounds": {
+            "intoxicated_or_mentally_ill": _("Say rượu, mắc bệnh tâm thần hoặc không làm chủ được hành vi"),
+            "threats_or_insults": _("Đe dọa, xúc phạm, vi phạm nội quy nơi tiếp công dân"),
+            "settled_case_prolonged": _("Vụ việc đã được giải quyết đúng, cố tình kéo dài"),
+        },
+    }
+    return render(request, "frontend/room.html", {"reception": reception, "token": token, "labels": labels})

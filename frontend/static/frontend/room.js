@@ -1,0 +1,240 @@
+// The live room in the browser: docs/protocol.md (room socket) and docs/media.md (peer connections with
+// the media server). No framework; every string shown comes from the page (gettext, Vietnamese first).
+"use strict";
+(function () {
+  const app = document.getElementById("room-app");
+  if (!app) return;
+  const T = JSON.parse(document.getElementById("room-labels").textContent);
+  const $ = (id) => document.getElementById(id);
+  const sessionId = app.dataset.session, token = app.dataset.token;
+  const store = window.localStorage, resumeKey = "room-resume-" + sessionId;
+  const state = {ws: null, me: null, role: null, lastSeq: 0, iceServers: [], local: null, pcs: {},
+                 tiles: {}, participants: {}, recording: false, locked: false, final: false, retry: 0, pingTimer: null};
+  window.roomState = state;  // for the browser test and for support staff debugging a call
+
+  function fmt(text, values) { return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]); }
+  function status(text) { $("room-status").textContent = text; }
+  function show(id, on) { $(id).hidden = !on; }
+
+  // --- Devices -------------------------------------------------------------------------------------------
+  async function listDevices() {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    for (const [select, kind] of [[$("camera"), "videoinput"], [$("microphone"), "audioinput"]]) {
+      select.innerHTML = "";
+      for (const d of devices.filter((d) => d.kind === kind)) {
+        const option = new Option(d.label || d.deviceId.slice(0, 8), d.deviceId);
+        option.selected = d.deviceId === store.getItem("room-" + kind);
+        select.add(option);
+      }
+    }
+  }
+  async function openDevices() {
+    if (state.local) state.local.getTracks().forEach((t) => t.stop());
+    const audioOnly = $("audio-only").checked;
+    store.setItem("room-audio-only", audioOnly ? "1" : "");
+    const cam = $("camera").value, mic = $("microphone").value;
+    if (cam) store.setItem("room-videoinput", cam);
+    if (mic) store.setItem("room-audioinput", mic);
+    try {
+      state.local = await navigator.mediaDevices.getUserMedia({
+        audio: mic ? {deviceId: mic} : true,
+        video: audioOnly ? false : (cam ? {deviceId: cam, width: 640, height: 360} : {width: 640, height: 360}),
+      });
+    } catch (e) {
+      state.local = null;
+      status(T.no_devices);
+    }
+    $("preview").srcObject = state.local;
+    $("local").srcObject = state.local;
+  }
+  $("audio-only").checked = !!store.getItem("room-audio-only");
+  $("camera").onchange = $("microphone").onchange = $("audio-only").onchange = openDevices;
+  $("speaker-test").onclick = () => {
+    const ctx = new AudioContext(), osc = ctx.createOscillator();
+    osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.6);
+  };
+
+  // --- Socket --------------------------------------------------------------------------------------------
+  function send(frame) {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({v: 1, ...frame}));
+  }
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const url = `${scheme}://${location.host}/ws/sessions/${sessionId}/` + (token ? `?token=${encodeURIComponent(token)}` : "");
+    const ws = state.ws = new WebSocket(url);
+    ws.onopen = () => {
+      state.retry = 0;
+      const hello = {type: "hello"};
+      const resume = store.getItem(resumeKey);
+      if (resume) { hello.resume_token = resume; hello.last_seq = state.lastSeq; }
+      send(hello);
+      clearInterval(state.pingTimer);
+      state.pingTimer = setInterval(() => send({type: "ping", id: "p"}), 15000);
+    };
+    ws.onmessage = (event) => onFrame(JSON.parse(event.data));
+    ws.onclose = (event) => {
+      clearInterval(state.pingTimer);
+      if (state.final || [4401, 4403, 4404, 4409].includes(event.code)) return;
+      status(T.reconnecting);
+      state.retry = Math.min(state.retry + 1, 6);
+      setTimeout(connect, 500 * 2 ** state.retry);  // resume: same place, no new admission
+    };
+  }
+
+  function onFrame(f) {
+    if (typeof f.seq === "number") state.lastSeq = Math.max(state.lastSeq, f.seq);
+    switch (f.type) {
+      case "welcome": case "waiting": case "admitted": case "snapshot":
+        if (f.resume_token) store.setItem(resumeKey, f.resume_token);
+        applySnapshot(f.snapshot);
+        break;
+      case "lobby.position": $("position").textContent = fmt(T.waiting, {n: f.position}); break;
+      case "lobby.updated": renderLobby(f.lobby); break;
+      case "participant.joined": case "participant.updated":
+        state.participants[f.participant.pid] = f.participant; renderTile(f.participant.pid); break;
+      case "participant.left": delete state.participants[f.pid]; closeSub(f.pid); break;
+      case "room.updated": setFlags(f); break;
+      case "chat": addMessage(f); break;
+      case "pong": if (f.seq > state.lastSeq) send({type: "resync", id: "r", last_seq: state.lastSeq}); break;
+      case "refused": case "removed": case "session.ended":
+        state.final = true; store.removeItem(resumeKey);
+        status(f.type === "refused" ? T.refused : f.type === "removed" ? T.removed : T.ended);
+        Object.keys(state.pcs).forEach(closePc); show("room", false); show("lobby", false);
+        break;
+      case "media.ready": publish(); break;
+      case "rtc.answer": if (state.pcs.publish) state.pcs.publish.setRemoteDescription({type: "answer", sdp: f.sdp}); break;
+      case "rtc.offer": subscribe(f); break;
+      case "rtc.closed": closeSub(f.pc.slice(4)); break;
+      case "error": if (f.code !== "hello_first") status(fmt(T.error, {message: f.message})); break;
+    }
+  }
+
+  function applySnapshot(s) {
+    if (!s) return;
+    state.me = s.you; state.role = s.role || state.role;
+    setFlags(s);
+    const inside = s.status === "admitted";
+    show("precheck", false); show("lobby", !inside); show("room", inside);
+    if (inside) status(T.admitted); else $("position").textContent = fmt(T.waiting, {n: s.position || "…"});
+    for (const p of s.participants || []) { state.participants[p.pid] = p; renderTile(p.pid); }
+    if (s.lobby) renderLobby(s.lobby);
+    show("host-controls", ["host", "officer"].includes(state.participants[state.me]?.role));
+  }
+  function setFlags(f) {
+    if ("recording" in f) { state.recording = f.recording; show("recording", f.recording); }
+    if ("lobby_locked" in f) state.locked = f.lobby_locked;
+  }
+
+  // --- Media ---------------------------------------------------------------------------------------------
+  function newPc() { return new RTCPeerConnection({iceServers: state.iceServers}); }
+  function gathered(pc) {  // the media server takes complete SDP only (docs/media.md)
+    if (pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+      setTimeout(resolve, 3000);
+    });
+  }
+  function closePc(id) { if (state.pcs[id]) { state.pcs[id].close(); delete state.pcs[id]; } }
+  async function publish() {
+    closePc("publish");
+    const pc = state.pcs.publish = newPc();
+    if (state.local) state.local.getTracks().forEach((t) => pc.addTransceiver(t, {direction: "sendonly"}));
+    else { pc.addTransceiver("audio", {direction: "sendonly"}); }
+    pc.onconnectionstatechange = () => { if (pc.connectionState === "failed" && state.pcs.publish === pc) publish(); };
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    send({type: "rtc.offer", pc: "publish", sdp: pc.localDescription.sdp});
+  }
+  async function subscribe(f) {
+    const pid = f.pc.slice(4);
+    closePc(f.pc);
+    if (f.participant) state.participants[pid] = {...(state.participants[pid] || {}), ...f.participant};
+    const pc = state.pcs[f.pc] = newPc();
+    const stream = new MediaStream();
+    pc.ontrack = (event) => { stream.addTrack(event.track); renderTile(pid, stream); };
+    await pc.setRemoteDescription({type: "offer", sdp: f.sdp});
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc);
+    send({type: "rtc.answer", pc: f.pc, sdp: pc.localDescription.sdp});
+  }
+  function closeSub(pid) {
+    closePc("sub:" + pid);
+    if (state.tiles[pid]) { state.tiles[pid].remove(); delete state.tiles[pid]; }
+  }
+
+  // --- Rendering -----------------------------------------------------------------------------------------
+  function renderTile(pid, stream) {
+    if (pid === state.me) return;
+    const p = state.participants[pid] || {};
+    let tile = state.tiles[pid];
+    if (!tile && !stream) return;  // tiles appear with media
+    if (!tile) {
+      tile = state.tiles[pid] = document.createElement("figure");
+      tile.className = "tile"; tile.dataset.pid = pid;
+      tile.innerHTML = '<video autoplay playsinline></video><figcaption></figcaption><div class="controls"></div>';
+      $("tiles").append(tile);
+    }
+    if (stream) tile.querySelector("video").srcObject = stream;
+    tile.querySelector("figcaption").textContent =
+      [p.name || (p.role === "citizen" ? T.citizen : ""), p.site, T.roles[p.role] || p.role]
+        .filter((part, index, all) => part && all.indexOf(part) === index).join(" · ");
+    const controls = tile.querySelector(".controls");
+    controls.innerHTML = "";
+    if (["host", "officer"].includes(state.participants[state.me]?.role)) {
+      for (const [label, frame] of [[T.mute, {type: "host.mute", participant: pid, kind: "audio"}],
+                                    [T.unmute, {type: "host.ask_unmute", participant: pid}],
+                                    [T.stop_video, {type: "host.mute", participant: pid, kind: "video"}],
+                                    [T.remove, {type: "host.remove", participant: pid}]]) {
+        const button = document.createElement("button");
+        button.type = "button"; button.textContent = label; button.onclick = () => send(frame);
+        controls.append(button);
+      }
+    }
+  }
+  function renderLobby(lobby) {
+    const list = $("waiting-list");
+    list.innerHTML = "";
+    for (const entry of lobby || []) {
+      const item = document.createElement("li");
+      item.textContent = (entry.name || T.citizen) + (entry.identity ? ` (${entry.identity}) ` : " ");
+      const admit = document.createElement("button");
+      admit.type = "button"; admit.textContent = T.admit; admit.dataset.action = "host.admit";
+      admit.onclick = () => send({type: "host.admit", participant: entry.pid});
+      const ground = document.createElement("select");
+      for (const [value, label] of Object.entries(T.grounds)) ground.add(new Option(label, value));
+      const refuse = document.createElement("button");
+      refuse.type = "button"; refuse.textContent = T.refuse; refuse.dataset.action = "host.refuse";
+      refuse.onclick = () => send({type: "host.refuse", participant: entry.pid, ground: ground.value});
+      item.append(admit, ground, refuse);
+      list.append(item);
+    }
+  }
+  function addMessage(f) {
+    const item = document.createElement("li");
+    item.textContent = `${f.name || T.citizen}: ${f.text}`;
+    $("messages").append(item);
+  }
+  $("chat-form").onsubmit = (event) => {
+    event.preventDefault();
+    const text = $("chat-text").value.trim();
+    if (!text) return;
+    const inside = !$("room").hidden;
+    send({type: "chat.send", text, to: inside ? "all" : "staff"});
+    $("chat-text").value = "";
+  };
+  $("record-toggle").onclick = () => send({type: "host.recording", on: !state.recording});
+  $("lock-toggle").onclick = () => send({type: "host.lock_lobby", locked: !state.locked});
+  $("end").onclick = () => send({type: "host.end"});
+
+  $("enter").onclick = async () => {
+    $("enter").disabled = true;
+    try {
+      const response = await fetch(app.dataset.iceUrl + (token ? `?token=${encodeURIComponent(token)}` : ""),
+                                   {credentials: "same-origin"});
+      if (response.ok) state.iceServers = (await response.json()).ice_servers;
+    } catch (e) { /* no STUN/TURN: host candidates only */ }
+    connect();
+  };
+
+  openDevices().then(listDevices);
+})();
