@@ -400,6 +400,11 @@ WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)
 MEDIA_CLAIM_TTL_SECONDS = env_float("MEDIA_CLAIM_TTL_SECONDS", 10.0)
 MEDIA_CLAIM_INTERVAL_SECONDS = env_float("MEDIA_CLAIM_INTERVAL_SECONDS", 2.0)
 MEDIA_STATE_POLL_SECONDS = env_float("MEDIA_STATE_POLL_SECONDS", 0.5)
+# Where the media worker's ICE host candidates listen (media/network.py): addresses (default: every interface
+# but loopback, as aioice does) and a UDP port range to open in the firewall (0 and 0: any port).
+MEDIA_BIND_ADDRESSES = env_list("MEDIA_BIND_ADDRESSES", [])
+MEDIA_UDP_PORT_MIN = env_int("MEDIA_UDP_PORT_MIN", 0)
+MEDIA_UDP_PORT_MAX = env_int("MEDIA_UDP_PORT_MAX", 0)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")

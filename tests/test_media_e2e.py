@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 
 import pytest
 import websockets
@@ -147,7 +148,7 @@ def test_three_tiers_hear_and_see_each_other_through_the_server_and_the_host_con
         office_tree, make_user, tmp_path, settings):
     assert set(PALETTE) >= {"red", "green", "blue"}
     room = open_room(office_tree, make_user)
-    env = room_env(tmp_path)
+    env = room_env(tmp_path, MEDIA_UDP_PORT_MIN="42000", MEDIA_UDP_PORT_MAX="42199")  # a firewall's range
     use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
     with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
         session = str(room["session"].public_id)
@@ -170,6 +171,10 @@ def test_three_tiers_hear_and_see_each_other_through_the_server_and_the_host_con
                 # Everyone decodes the other two: colour and tone name the sender.
                 await asyncio.gather(*(a.sees(b) for a in everyone for b in everyone if a is not b))
                 assert host.publishers[citizen.pid]["name"] is None  # a citizen's name never goes to others
+                # The worker's candidates are in the configured UDP range (docs/media.md, "Network").
+                server_sdps = [f["sdp"] for f in host.frames if f["type"] in ("rtc.answer", "rtc.offer")]
+                ports = [int(p) for sdp in server_sdps for p in re.findall(r"a=candidate:\S+ \d+ udp \d+ \S+ (\d+) typ host", sdp)]
+                assert ports and all(42000 <= port <= 42199 for port in ports), ports
                 assert host.publishers[provincial.pid]["role"] == "leader" and host.publishers[provincial.pid]["site"]
 
                 # Muted at the server: the citizen's client keeps sending its tone, the others hear silence.

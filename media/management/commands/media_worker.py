@@ -21,8 +21,11 @@ class Command(BaseCommand):
         asyncio.run(self._run(options["id"]))
 
     async def _run(self, worker_id):
+        from media import network
+
         worker = MediaWorker(worker_id)
         loop = asyncio.get_running_loop()
+        network.apply(loop, settings.MEDIA_BIND_ADDRESSES, settings.MEDIA_UDP_PORT_MIN, settings.MEDIA_UDP_PORT_MAX)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
         await worker.run()
