@@ -36,8 +36,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def make_rooms(count: int):
-    """``count`` open sessions at seeded communes, each with a host and 4 citizens with confirmed
+def make_rooms(count: int, citizens: int = 4):
+    """``count`` open sessions at seeded communes, each with a host and ``citizens`` citizens with confirmed
     registrations. Returns [(session public id, host session cookie, [citizen join tokens])]."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
@@ -59,11 +59,11 @@ def make_rooms(count: int):
         starts = timezone.now() + timedelta(days=8)
         session = session_services.create_session(
             by=None, kind="regular", host_office=office, host=host, title="Bench", starts_at=starts,
-            ends_at=starts + timedelta(hours=2), slot_minutes=120, slot_capacity=4)
+            ends_at=starts + timedelta(hours=2), slot_minutes=120, slot_capacity=citizens)
         session_services.publish(session, None, reason="bench")
         slot = session.slots.get()
         tokens = []
-        for j in range(4):
+        for j in range(citizens):
             citizen = User.objects.create(username=f"c{i}-{j}", full_name=f"Công dân {i}-{j}", password=password)
             reg = registrations.register(citizen=citizen, slot_id=slot.pk, matter_kind="petition",
                                          matter_summary="Kiến nghị về đường giao thông nông thôn")
