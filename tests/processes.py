@@ -39,6 +39,16 @@ def server_env(**overrides) -> dict:
     return env
 
 
+def stop(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 class ServerURL(str):
     """A base URL that also knows its server process (``.process``)."""
 
@@ -78,11 +88,7 @@ def daphne(env: dict, log_path: Path, wait_healthy: bool = True):
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)
         log.close()
 
 
@@ -94,11 +100,7 @@ def celery(args: list[str], env: dict, log_path: Path):
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 15)
         log.close()
 
 
@@ -111,12 +113,7 @@ def media_worker(env: dict, log_path: Path, worker_id: str = "w1"):
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc, 15)
         log.close()
 
 

@@ -142,6 +142,24 @@ class MediaClient:
         await asyncio.gather(self.reader, *self.tasks, return_exceptions=True)
 
 
+def host_and_citizen(room, base: str) -> tuple[MediaClient, MediaClient]:
+    session = str(room["session"].public_id)
+    host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+    citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+    for client in (host, citizen):
+        client.session = session
+    return host, citizen
+
+
+async def enter_and_admit(host: MediaClient, citizen: MediaClient, base: str) -> None:
+    """The host enters, the citizen waits in the lobby, the host admits them; each then decodes the other."""
+    assert (await host.open(base))["type"] == "welcome"
+    assert (await citizen.open(base))["type"] == "waiting"
+    await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
+    await citizen.until(lambda f: f["type"] == "admitted")
+    await asyncio.gather(host.sees(citizen), citizen.sees(host))
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_three_tiers_hear_and_see_each_other_through_the_server_and_the_host_controls_the_media(
@@ -217,19 +235,11 @@ def test_a_killed_media_worker_is_replaced_and_media_comes_back_without_a_new_ad
     with daphne(env, tmp_path / "daphne.log") as base, \
             media_worker(env, tmp_path / "w1.log", "w1") as w1, media_worker(env, tmp_path / "w2.log", "w2") as w2:
         workers = {"w1": w1, "w2": w2}
-        session = str(room["session"].public_id)
-        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
-        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
-        for client in (host, citizen):
-            client.session = session
+        host, citizen = host_and_citizen(room, base)
 
         async def scenario():
             try:
-                assert (await host.open(base))["type"] == "welcome"
-                assert (await citizen.open(base))["type"] == "waiting"
-                await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
-                await citizen.until(lambda f: f["type"] == "admitted")
-                await asyncio.gather(host.sees(citizen), citizen.sees(host))
+                await enter_and_admit(host, citizen, base)
 
                 room_id = await database_sync_to_async(lambda: Room.objects.get(session=room["session"]).pk)()
                 key = f"{env['CHANNEL_LAYER_PREFIX']}:media:room:{room_id}"
@@ -273,19 +283,11 @@ def test_a_recorded_segment_is_a_verified_webm_per_participant(office_tree, make
     env = room_env(tmp_path)
     use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
     with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
-        session = str(room["session"].public_id)
-        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
-        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
-        for client in (host, citizen):
-            client.session = session
+        host, citizen = host_and_citizen(room, base)
 
         async def scenario():
             try:
-                assert (await host.open(base))["type"] == "welcome"
-                assert (await citizen.open(base))["type"] == "waiting"
-                await host.send({"type": "host.admit", "id": "a", "participant": citizen.pid})
-                await citizen.until(lambda f: f["type"] == "admitted")
-                await asyncio.gather(host.sees(citizen), citizen.sees(host))
+                await enter_and_admit(host, citizen, base)
                 await host.send({"type": "host.recording", "id": "on", "on": True})
                 started = time.monotonic()
                 for client in (host, citizen):  # the recording indicator reaches everyone
