@@ -88,8 +88,15 @@ def _room_state(room_id: int) -> dict | None:
     return Room.objects.filter(pk=room_id).values_list("state", flat=True).first()
 
 
-def ice_configuration() -> RTCConfiguration:
-    servers = [RTCIceServer(urls=url) for url in settings.STUN_URLS] if getattr(settings, "STUN_URLS", None) else []
+def ice_configuration(worker_id: str = "media") -> RTCConfiguration:
+    """The same ICE servers the configuration endpoint gives browsers (``signaling.ice``): STUN, and TURN
+    with fresh time-limited credentials under the identity ``media-<worker id>``. Built for every new peer
+    connection, so a credential is never older than the connection using it. A worker normally has a
+    public address and needs no relay; TURN helps when it sits behind NAT (docs/media.md, "Network")."""
+    from signaling.ice import ice_servers_for
+
+    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+               for s in ice_servers_for(f"media-{worker_id}")["ice_servers"]]
     return RTCConfiguration(iceServers=servers)
 
 
@@ -282,7 +289,7 @@ class MediaWorker:
     async def publish(self, room: RoomMedia, pid: str, sdp: str) -> None:
         """``pid`` offers their camera and microphone (first time, or again after a reconnection)."""
         await self.drop(room, pid, tell_others=False)
-        pc = RTCPeerConnection(ice_configuration())
+        pc = RTCPeerConnection(ice_configuration(self.worker_id))
         room.publish[pid] = pc
 
         @pc.on("track")
@@ -305,7 +312,7 @@ class MediaWorker:
         tracks = room.router.outgoing(publisher)
         if not tracks:
             return
-        pc = RTCPeerConnection(ice_configuration())
+        pc = RTCPeerConnection(ice_configuration(self.worker_id))
         for track in tracks:
             pc.addTrack(track)
         room.subscriptions[(subscriber, publisher)] = pc

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+scripts/system_packages.sh  # gettext, chromium, coturn when missing
 scripts/services.sh  # the suite runs on the real services: no fallback
 
 # A database name of its own per run: parallel runs (developers, helpers, CI) never share a test database.

@@ -103,6 +103,17 @@ def _test_backends(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Vietnamese, the site's default: a request served in English leaves the language
+    active in the thread, and ``reverse()`` would then build /en/ URLs in the next test."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each async test runs in its own event loop; channels-redis binds its locks and pools to a loop, so
     every test gets a fresh layer object (the Redis server is the same)."""

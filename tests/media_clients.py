@@ -279,6 +279,24 @@ class TrackProbe:
                                      f"{self.describe()}")
             await asyncio.sleep(self.POLL)
 
+    async def wait_for_sound(self, timeout: float) -> float:
+        """Wait until a non-silent audio frame arrives (after this call); return its monotonic time."""
+        start = time.monotonic()
+        while not (self.last_sound_at is not None and self.last_sound_at >= start):
+            if time.monotonic() >= start + timeout or self.ended:
+                raise AssertionError(f"no sound within {timeout}s: {self.describe()}")
+            await asyncio.sleep(self.POLL)
+        return self.last_sound_at
+
+    async def wait_for_picture(self, timeout: float, frames: int = 5) -> None:
+        """Wait until ``frames`` more non-black video frames arrive (a real picture, not a gated track)."""
+        deadline = time.monotonic() + timeout
+        target = self.frames + frames
+        while not (self.frames >= target and self.last_rgb and max(self.last_rgb) > 40):
+            if time.monotonic() >= deadline or self.ended:
+                raise AssertionError(f"no picture within {timeout}s: {self.describe()}")
+            await asyncio.sleep(self.POLL)
+
     async def wait_for_silence(self, timeout: float, quiet_for: float = 0.5) -> float:
         """Wait until no non-silent audio frame has arrived for ``quiet_for`` seconds (silent frames or no
         frames at all); return how long it has been quiet."""

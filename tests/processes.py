@@ -177,3 +177,27 @@ def redis_server(log_path: Path, port: int | None = None):
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def turn_server(log_path: Path, secret: str, port: int | None = None):
+    """A real coturn (``turnserver``) on 127.0.0.1 with the TURN REST API (``use-auth-secret``): it accepts
+    exactly the time-limited credentials ``signaling.ice`` computes. Yields its ``turn:`` URL."""
+    port = port or free_port()
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        ["turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}",
+         "--use-auth-secret", f"--static-auth-secret={secret}", "--realm=tiepcongdan.test", "--no-tls",
+         "--no-dtls", "--no-cli", "--allow-loopback-peers", "--min-port=43000", "--max-port=43199",
+         f"--pidfile={log_path}.pid", f"--userdb={log_path}.db", "--log-file=stdout", "--simple-log", "-v"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while b"Total General servers" not in log_path.read_bytes():
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.1)
+        time.sleep(0.5)  # the auth threads start just after
+        yield f"turn:127.0.0.1:{port}?transport=udp"
+    finally:
+        stop(proc, 10)
+        log.close()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
+import shutil
 
 import pytest
 import websockets
@@ -30,8 +32,9 @@ class MediaClient:
     """One participant: the room socket, a ``publish`` connection with its colour and tone, and one
     ``sub:<pid>`` connection per other participant, offered by the media worker."""
 
-    def __init__(self, name: str, colour: str, *, cookie: str | None = None, token: str | None = None):
-        self.name, self.colour, self.cookie, self.token = name, colour, cookie, token
+    def __init__(self, name: str, colour: str, *, cookie: str | None = None, token: str | None = None,
+                 config: RTCConfiguration = LOCAL_ONLY):
+        self.name, self.colour, self.cookie, self.token, self.config = name, colour, cookie, token, config
         self.frames: list[dict] = []
         self.probes: dict[tuple[str, str], TrackProbe] = {}  # (publisher pid, kind) -> probe
         self.publishers: dict[str, dict] = {}  # pid -> participant info from the offer
@@ -39,13 +42,13 @@ class MediaClient:
         self.waiters: list[tuple[str, asyncio.Future]] = []
         self.tasks: list[asyncio.Task] = []
 
-    async def open(self, base: str) -> dict:
+    async def open(self, base: str, **hello) -> dict:
         url = base.replace("http", "ws") + f"/ws/sessions/{self.session}/" + (f"?token={self.token}" if self.token else "")
         headers = {"Origin": base, **({"Cookie": self.cookie} if self.cookie else {})}
         self.ws = await websockets.connect(url, additional_headers=headers, max_queue=None)
         self.reader = asyncio.create_task(self.read())
         with contextlib.suppress(websockets.ConnectionClosed):  # refused at the handshake: the error is read
-            await self.send({"type": "hello"})
+            await self.send({"type": "hello", **hello})
         greeting = await self.until(lambda f: f["type"] in ("welcome", "waiting", "error"))
         self.pid = greeting.get("snapshot", {}).get("you")
         return greeting
@@ -61,7 +64,9 @@ class MediaClient:
         async for raw in self.ws:
             frame = json.loads(raw)
             self.frames.append(frame)
-            if frame["type"] == "media.ready":  # the media worker holding the room wants our publish offer
+            if frame["type"] == "welcome" and frame.get("resumed") and "publish" not in self.pcs:
+                self.tasks.append(asyncio.create_task(self.publish()))  # back with no media: offer again
+            elif frame["type"] == "media.ready":  # the media worker holding the room wants our publish offer
                 for probe in self.probes.values():  # a new holder: everything is negotiated afresh
                     probe.stop()
                 self.probes.clear()
@@ -89,7 +94,7 @@ class MediaClient:
         old = self.pcs.pop("publish", None)
         if old is not None:
             await old.close()
-        pc = self.pcs["publish"] = RTCPeerConnection(LOCAL_ONLY)
+        pc = self.pcs["publish"] = RTCPeerConnection(self.config)
         pc.addTrack(ToneTrack(TONES[self.colour]))
         pc.addTrack(ColourTrack(self.colour))
         await pc.setLocalDescription(await pc.createOffer())
@@ -101,7 +106,7 @@ class MediaClient:
         old = self.pcs.pop(frame["pc"], None)
         if old is not None:
             await old.close()
-        pc = self.pcs[frame["pc"]] = RTCPeerConnection(LOCAL_ONLY)
+        pc = self.pcs[frame["pc"]] = RTCPeerConnection(self.config)
 
         @pc.on("track")
         def on_track(track):
@@ -116,7 +121,7 @@ class MediaClient:
 
     async def probe(self, publisher: str, kind: str, timeout: float = TIMEOUT) -> TrackProbe:
         deadline = asyncio.get_running_loop().time() + timeout
-        while (publisher, kind) not in self.probes:
+        while (publisher, kind) not in self.probes or self.probes[(publisher, kind)].ended:  # ended: renegotiating
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"{self.name}: no {kind} track from {publisher}; offers from "
                                      f"{sorted(self.publishers)}; frames {[f['type'] for f in self.frames]}")
@@ -125,8 +130,24 @@ class MediaClient:
 
     async def sees(self, other: MediaClient) -> None:
         """Decodes ``other``'s colour and tone (so this is other's media, routed to us)."""
-        await (await self.probe(other.pid, "video")).wait_for_colour(other.colour, TIMEOUT)
-        await (await self.probe(other.pid, "audio")).wait_for_tone(TONES[other.colour], TIMEOUT)
+        await self.on_live_track(other.pid, "video", lambda probe: probe.wait_for_colour(other.colour, TIMEOUT))
+        await self.on_live_track(other.pid, "audio", lambda probe: probe.wait_for_tone(TONES[other.colour], TIMEOUT))
+
+    async def on_live_track(self, publisher: str, kind: str, check) -> None:
+        """Run ``check(probe)``; if the track ends meanwhile (the server renegotiates after a reconnection
+        or a take-over), run it again on the new track."""
+        deadline = asyncio.get_running_loop().time() + TIMEOUT
+        while True:
+            probe = await self.probe(publisher, kind)
+            try:
+                return await check(probe)
+            except AssertionError:
+                if not probe.ended or asyncio.get_running_loop().time() > deadline:
+                    raise
+
+    async def sees_video_from(self, pid: str, timeout: float = TIMEOUT) -> None:
+        """A picture (non-black frames) from ``pid``, whatever its colours (a browser's fake camera)."""
+        await self.on_live_track(pid, "video", lambda probe: probe.wait_for_picture(timeout))
 
     async def close(self) -> None:
         for probe in self.probes.values():
@@ -318,3 +339,111 @@ def test_a_recorded_segment_is_a_verified_webm_per_participant(office_tree, make
             duration = max(float(frame.pts * frame.time_base) for frame in container.decode(audio=0))
         assert abs(duration - recorded) <= 1.0, (duration, recorded)
         assert abs(recording.duration_seconds - recorded) <= 1.0
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_recording_survives_a_participant_reconnecting(office_tree, make_user, tmp_path, settings):
+    """The citizen's line drops mid-recording and comes back on a new socket with its resume token: no new
+    admission, media flows again, the host's recording never stopped, and the citizen's recording goes on
+    in a second segment."""
+    import time
+
+    from channels.db import database_sync_to_async
+
+    from media.models import Recording
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+        host, citizen = host_and_citizen(room, base)
+        back = MediaClient("citizen back", "blue", token=citizen.token)
+        back.session = citizen.session
+
+        async def scenario():
+            try:
+                await enter_and_admit(host, citizen, base)
+                await host.send({"type": "host.recording", "id": "on", "on": True})
+                await host.until(lambda f: f["type"] == "room.updated" and f.get("recording") is True)
+                started = time.monotonic()
+                await asyncio.sleep(3)
+                token = next(f for f in citizen.frames if f["type"] == "waiting")["resume_token"]
+                await citizen.close()  # the line drops: socket and peer connections gone at once
+                greeting = await back.open(base, resume_token=token)
+                assert greeting["type"] == "welcome" and greeting.get("resumed") is True, greeting
+                assert greeting["snapshot"]["recording"] is True  # the indicator is still on
+                await asyncio.gather(host.sees(back), back.sees(host))
+                await asyncio.sleep(3)
+                await host.send({"type": "host.recording", "id": "off", "on": False})
+                recorded = time.monotonic() - started
+                deadline = time.monotonic() + 20
+                while await database_sync_to_async(Recording.objects.count)() < 3:
+                    assert time.monotonic() < deadline, "the recordings were not saved"
+                    await asyncio.sleep(0.5)
+                return recorded
+            finally:
+                for client in (host, citizen, back):
+                    await client.close()
+
+        recorded = asyncio.run(scenario())
+    citizen_pid, host_pid = f"u{room['citizens'][0].pk}", f"u{room['host'].pk}"
+    by_pid = {}
+    for recording in Recording.objects.filter(session=room["session"]).order_by("started_at"):
+        by_pid.setdefault(recording.participant, []).append(recording)
+    assert len(by_pid[host_pid]) == 1  # the host's recording ran through the citizen's drop
+    assert abs(by_pid[host_pid][0].duration_seconds - recorded) <= 1.0
+    first, second = by_pid[citizen_pid]
+    assert first.stopped_at <= second.started_at  # consecutive segments, no overlap
+    assert first.duration_seconds >= 2 and second.duration_seconds >= 2
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_media_flows_through_a_real_turn_server_with_the_time_limited_credentials(
+        office_tree, make_user, tmp_path, settings):
+    """A coturn with the TURN REST API secret: the worker allocates relay candidates with its own fresh
+    credentials, and a citizen that may only use the relay (``iceTransportPolicy: relay``, the ICE servers
+    fetched from ``GET /api/rooms/ice-servers`` with their join link) still sees and hears the host."""
+    import urllib.parse
+    import urllib.request
+
+    from aiortc import RTCIceServer
+    from aiortc.rtcconfiguration import RTCIceTransportPolicy
+
+    from tests.processes import turn_server
+
+    if shutil.which("turnserver") is None:  # scripts/system_packages.sh installs coturn
+        message = "coturn's turnserver is missing (apt-get install coturn)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    room = open_room(office_tree, make_user)
+    with turn_server(tmp_path / "turn.log", secret="bac-ninh-secret") as turn_url:
+        env = room_env(tmp_path, TURN_URLS=turn_url, TURN_SECRET="bac-ninh-secret", STUN_URLS="")
+        use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+        with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+            host, citizen = host_and_citizen(room, base)
+            query = urllib.parse.urlencode({"token": citizen.token})
+            with urllib.request.urlopen(f"{base}/api/rooms/ice-servers?{query}", timeout=10) as response:
+                ice = json.load(response)
+            servers = [RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+                       for s in ice["ice_servers"]]
+            assert servers and servers[0].urls == [turn_url]
+            citizen.config = RTCConfiguration(iceServers=servers, iceTransportPolicy=RTCIceTransportPolicy.RELAY)
+
+            async def scenario():
+                try:
+                    await enter_and_admit(host, citizen, base)
+                    server_sdps = [f["sdp"] for f in host.frames if f["type"] in ("rtc.answer", "rtc.offer")]
+                    assert all("typ relay" in sdp for sdp in server_sdps), "the worker did not use the TURN server"
+                    assert all("typ host" not in line for pc in citizen.pcs.values()
+                               for line in pc.localDescription.sdp.splitlines() if line.startswith("a=candidate"))
+                finally:
+                    for client in (host, citizen):
+                        await client.close()
+
+            asyncio.run(scenario())
+    log = (tmp_path / "turn.log").read_text(errors="replace")
+    users = set(re.findall(r"user <\d+:([\w-]+)>: incoming packet ALLOCATE processed, success", log))
+    assert {"media-w1", f"u{room['citizens'][0].pk}"} <= users, users  # the worker's and the citizen's

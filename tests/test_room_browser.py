@@ -97,3 +97,133 @@ def test_chromium_hosts_and_an_aiortc_citizen_is_admitted_and_both_decode_each_o
                     await browser.close()
 
         asyncio.run(scenario())
+
+
+INBOUND = """([pc, kind]) => {
+  const sub = window.roomState.pcs[pc];
+  if (!sub) return 0;
+  return sub.getStats().then((report) => {
+    let count = 0;
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === kind) count += kind === "video" ? (s.framesDecoded || 0) : (s.packetsReceived || 0);
+    });
+    return count;
+  });
+}"""
+
+
+async def grows(page, pc: str, kind: str, by: int, timeout: float = 20) -> None:
+    start = await page.evaluate(INBOUND, [pc, kind])
+    deadline = time.monotonic() + timeout
+    while await page.evaluate(INBOUND, [pc, kind]) < start + by:
+        assert time.monotonic() < deadline, f"no {kind} arriving on {pc}"
+        await asyncio.sleep(0.3)
+
+
+async def browser_citizen_admitted(playwright, base: str, session: str, host: MediaClient, token: str, frames: list):
+    """Chromium opens the join link's room page as the citizen; the aiortc host admits them; returns the page
+    once the browser decodes the host's video. ``frames`` collects every frame the page's socket receives."""
+    import json
+
+    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = await browser.new_context(viewport={"width": 360, "height": 740})  # a small phone
+    page = await context.new_page()
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
+    assert (await host.open(base))["type"] == "welcome"
+    await page.goto(f"{base}/phong/{session}/?token={token}")
+    await page.click("#enter")
+    await page.wait_for_selector("#lobby:not([hidden])", timeout=15_000)
+    await host.until(lambda f: f["type"] == "lobby.updated" and f["lobby"])
+    citizen_pid = next(f for f in host.frames if f["type"] == "lobby.updated" and f["lobby"])["lobby"][0]["pid"]
+    await host.send({"type": "host.admit", "id": "a", "participant": citizen_pid})
+    await page.wait_for_selector("#room:not([hidden])", timeout=15_000)
+    await grows(page, f"sub:{host.pid}", "video", 10)
+    return browser, page, citizen_pid
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_chromium_citizen_reconnects_after_the_socket_drops_without_a_new_admission(
+        office_tree, make_user, tmp_path, settings):
+    """The phone's socket dies mid-session: the page reconnects with its resume token, is welcomed back into
+    the room (no lobby, no admission), and media keeps flowing both ways."""
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+        host.session = session = str(room["session"].public_id)
+        frames: list[dict] = []
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser, page, citizen_pid = await browser_citizen_admitted(
+                    playwright, base, session, host, join_token(room["registrations"][0]), frames)
+                try:
+                    await host.sees_video_from(citizen_pid)
+                    lobby_entries = sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"])
+                    await page.evaluate("window.roomState.ws.close()")  # the line drops
+                    deadline = time.monotonic() + 20
+                    while not any(f["type"] == "welcome" and f.get("resumed") for f in frames):
+                        assert time.monotonic() < deadline, [f["type"] for f in frames]
+                        await asyncio.sleep(0.2)
+                    assert await page.is_visible("#room") and not await page.is_visible("#lobby")
+                    assert [f["type"] for f in frames].count("admitted") == 1  # admitted once, ever
+                    # The host saw the citizen drop and come back, never in the lobby again.
+                    await host.until(lambda f: f["type"] == "participant.updated"
+                                     and f["participant"]["pid"] == citizen_pid and f["participant"].get("connected") is False)
+                    assert sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"]) == lobby_entries
+                    await grows(page, f"sub:{host.pid}", "video", 10)
+                    await host.sees_video_from(citizen_pid)
+                finally:
+                    await host.close()
+                    await browser.close()
+
+        asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_chromium_citizen_switches_to_audio_only_in_the_room(office_tree, make_user, tmp_path, settings):
+    """On a weak line the citizen ticks "audio only" in the room: their camera stops, the server renegotiates,
+    the host's offer to them carries no video, and audio still flows both ways."""
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
+        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
+        host.session = session = str(room["session"].public_id)
+        frames: list[dict] = []
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser, page, citizen_pid = await browser_citizen_admitted(
+                    playwright, base, session, host, join_token(room["registrations"][0]), frames)
+                try:
+                    offers_before = sum(1 for f in host.frames if f["type"] == "rtc.offer")
+                    await page.check("#audio-only-room")
+                    # The browser published again without a camera: the host gets a new offer, audio only.
+                    offer = await host.until(lambda f: f["type"] == "rtc.offer" and f["pc"] == f"sub:{citizen_pid}"
+                                             and sum(1 for g in host.frames[:host.frames.index(f) + 1]
+                                                     if g["type"] == "rtc.offer") > offers_before)
+                    assert "m=audio" in offer["sdp"] and "m=video" not in offer["sdp"]
+                    assert (await page.evaluate("window.roomState.local.getVideoTracks().length")) == 0
+                    # The browser refused the host's video in its new answer, and still hears the host.
+                    await grows(page, f"sub:{host.pid}", "audio", 20)
+                    sub = await page.evaluate(f"window.roomState.pcs['sub:{host.pid}'].localDescription.sdp")
+                    assert "a=inactive" in sub.split("m=video", 1)[1]
+                    # The host still hears the citizen (the browser's fake microphone beeps).
+                    probe = await host.probe(citizen_pid, "audio")
+                    await probe.wait_for_sound(10)
+                    await page.screenshot(path=str(ARTIFACTS / "room-citizen-audio-only-chromium.png"), full_page=True)
+                finally:
+                    await host.close()
+                    await browser.close()
+
+        asyncio.run(scenario())

@@ -47,8 +47,15 @@
     $("preview").srcObject = state.local;
     $("local").srcObject = state.local;
   }
-  $("audio-only").checked = !!store.getItem("room-audio-only");
+  $("audio-only").checked = $("audio-only-room").checked = !!store.getItem("room-audio-only");
   $("camera").onchange = $("microphone").onchange = $("audio-only").onchange = openDevices;
+  // In the room the switch takes effect at once: the camera stops, and a new publish offer makes the media
+  // server renegotiate every subscription, which this page then answers without video (docs/media.md).
+  $("audio-only-room").onchange = async () => {
+    $("audio-only").checked = $("audio-only-room").checked;
+    await openDevices();
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) publish();
+  };
   $("speaker-test").onclick = () => {
     const ctx = new AudioContext(), osc = ctx.createOscillator();
     osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.6);
@@ -87,6 +94,10 @@
       case "welcome": case "waiting": case "admitted": case "snapshot":
         if (f.resume_token) store.setItem(resumeKey, f.resume_token);
         applySnapshot(f.snapshot);
+        if (f.type === "welcome" && f.resumed) {  // back in the room: offer again if our media did not survive
+          const pc = state.pcs.publish;
+          if (!pc || ["failed", "closed"].includes(pc.connectionState)) publish();
+        }
         break;
       case "lobby.position": $("position").textContent = fmt(T.waiting, {n: f.position}); break;
       case "lobby.updated": renderLobby(f.lobby); break;
@@ -153,6 +164,9 @@
     const stream = new MediaStream();
     pc.ontrack = (event) => { stream.addTrack(event.track); renderTile(pid, stream); };
     await pc.setRemoteDescription({type: "offer", sdp: f.sdp});
+    if ($("audio-only").checked) {  // weak line: refuse the video, so the server sends none
+      pc.getTransceivers().filter((t) => t.receiver.track.kind === "video").forEach((t) => { t.direction = "inactive"; });
+    }
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
     send({type: "rtc.answer", pc: f.pc, sdp: pc.localDescription.sdp});
