@@ -100,6 +100,10 @@ INSTALLED_APPS = [
     "scheduling",
     "signaling",
     "media.apps.MediaConfig",
+    "audit",
+    "cases",
+    "minutes",
+    "documents",
     "frontend",
 ]
 

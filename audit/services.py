@@ -1,0 +1,101 @@
+"""Appending to and verifying the audit trail (audit/models.py). Callers: ``record(...)`` inside their
+own transaction, so the entry exists exactly when the write it describes does.
+
+``details`` must never hold a secret: not a denouncer's identity, not a denunciation's content — only
+ids, field *names*, states and counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import GENESIS, AuditEntry, AuditHead
+
+
+def client_ip(request) -> str | None:
+    """The caller's address. Behind the platform's reverse proxy ``REMOTE_ADDR`` is set by Daphne's
+    ``--proxy-headers`` handling; we never trust a raw ``X-Forwarded-For`` here."""
+    if request is None:
+        return None
+    meta = getattr(request, "META", None)
+    if meta is not None:
+        return meta.get("REMOTE_ADDR") or None
+    client = (getattr(request, "scope", None) or {}).get("client")  # a Channels consumer
+    return client[0] if client else None
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    body = {
+        "seq": entry.seq, "at": entry.at.isoformat(), "actor": entry.actor_id, "actor_label": entry.actor_label,
+        "action": entry.action, "target_type": entry.target_type, "target_id": entry.target_id,
+        "ip": entry.ip, "details": entry.details, "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def record(*, actor=None, action: str, obj=None, target_type: str = "", target_id: str | int = "",
+           ip: str | None = None, request=None, details: dict | None = None) -> AuditEntry:
+    """Append one entry. ``obj`` (a model instance) fills ``target_type``/``target_id``; ``request`` fills
+    ``ip`` and, when ``actor`` is not given, the actor."""
+    if obj is not None:
+        target_type = target_type or obj._meta.label_lower
+        target_id = target_id or obj.pk
+    if request is not None:
+        ip = ip or client_ip(request)
+        user = getattr(request, "user", None)
+        if actor is None and user is not None and user.is_authenticated:
+            actor = user
+    with transaction.atomic():
+        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1, at=timezone.now(), actor=actor,
+            actor_label=(actor.get_username() if actor is not None else "system")[:150],
+            action=action, target_type=target_type, target_id=str(target_id), ip=ip,
+            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
+        )
+        entry.entry_hash = entry_hash(entry)
+        entry.save()
+        head.last_seq, head.last_hash = entry.seq, entry.entry_hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainBreak]]:
+    """Walk the whole chain: (entries checked, breaks found). A break is an entry whose stored hash does
+    not match its content (edited), whose ``prev_hash`` is not the previous entry's hash, or a gap in
+    ``seq`` (deleted), or a head that does not match the last entry (the tail deleted)."""
+    breaks: list[ChainBreak] = []
+    expected_prev, expected_seq, checked, last_pk = GENESIS, 1, 0, 0
+    while True:
+        batch = list(AuditEntry.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        if not batch:
+            break
+        for entry in sorted(batch, key=lambda e: e.seq):
+            if entry.seq != expected_seq:
+                breaks.append(ChainBreak(entry.seq, f"missing entries {expected_seq}..{entry.seq - 1}"))
+            if entry.prev_hash != expected_prev:
+                breaks.append(ChainBreak(entry.seq, "does not follow the previous entry"))
+            if entry_hash(entry) != entry.entry_hash:
+                breaks.append(ChainBreak(entry.seq, "content changed after it was written"))
+            expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
+            checked += 1
+        last_pk = batch[-1].pk
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
+        breaks.append(ChainBreak(head.last_seq, "the last entries were removed"))
+    return checked, breaks
