@@ -3,6 +3,7 @@
 
 from django.urls import path
 
+from frontend import minutes_views
 from frontend import workspace_views as views
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
          name="workspace-postpone"),
     path("lam-viec/phien/<uuid:public_id>/huy/", views.session_action, {"action": "cancel"},
          name="workspace-cancel"),
+    path("lam-viec/phien/<uuid:public_id>/bien-ban/", minutes_views.minutes_editor, name="minutes-editor"),
+    path("lam-viec/phien/<uuid:public_id>/bien-ban/khoa/", minutes_views.minutes_finalize, name="minutes-finalize"),
     path("lam-viec/lanh-dao/<int:leader_id>/", views.leader_calendar, name="leader-calendar"),
     path("lam-viec/lanh-dao/<int:leader_id>/nhap-ical/", views.import_ical, name="leader-calendar-import"),
     path("lam-viec/lanh-dao/<int:leader_id>/cong-tac/<int:engagement_id>/xoa/", views.delete_engagement,

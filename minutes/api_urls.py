@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+"""``/api/minutes/``: the live minutes of reception sessions (biên bản tiếp công dân)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from minutes import api
+
+urlpatterns = [
+    path("", api.MinutesListView.as_view(), name="api-minutes-list"),
+    path("<int:pk>/", api.MinutesDetailView.as_view(), name="api-minutes-detail"),
+    path("<int:pk>/finalize/", api.FinalizeView.as_view(), name="api-minutes-finalize"),
+    path("<int:pk>/verify/", api.VerifyView.as_view(), name="api-minutes-verify"),
+    path("<int:pk>/addenda/", api.AddendaView.as_view(), name="api-minutes-addenda"),
+    path("<int:pk>/revisions/", api.RevisionsView.as_view(), name="api-minutes-revisions"),
+    path("<int:pk>/paper-scan/", api.PaperScanView.as_view(), name="api-minutes-paper-scan"),
+    path("<int:pk>/sections/", api.SectionsView.as_view(), name="api-minutes-sections"),
+    path("<int:pk>/sections/<int:sid>/", api.SectionDetailView.as_view(), name="api-minutes-section"),
+    path("<int:pk>/sections/<int:sid>/confirm/", api.SectionConfirmView.as_view(),
+         name="api-minutes-section-confirm"),
+]

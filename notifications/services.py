@@ -37,3 +37,27 @@ def notify_user(user, subject: str, body: str) -> bool:
         send_email(user.email, subject, body)
         return True
     return False
+
+
+def notify(user, kind: str, title: str, body: str, dedupe_key: str, case=None):
+    """Store an in-app notification for ``user`` once per ``dedupe_key`` and push it to the user's event
+    group after commit. Returns ``(notification, created)``; a second call with the same key creates and
+    pushes nothing. Callers must keep secrets (denouncer identity, denunciation content) out of the text."""
+    from django.db import IntegrityError, transaction
+
+    from core.events import send_event_on_commit, user_group
+    from notifications.models import Notification
+
+    defaults = {"recipient": user, "kind": kind[:64], "title": title[:255], "body": body, "case": case}
+    try:
+        with transaction.atomic():
+            notification, created = Notification.objects.get_or_create(dedupe_key=dedupe_key[:200],
+                                                                       defaults=defaults)
+    except IntegrityError:  # a concurrent producer stored it first
+        return Notification.objects.get(dedupe_key=dedupe_key[:200]), False
+    if created:
+        send_event_on_commit(user_group(user.pk), "notification.new", {
+            "id": notification.pk, "kind": notification.kind, "title": notification.title,
+            "case": str(case.public_id) if case is not None else None,
+        })
+    return notification, created

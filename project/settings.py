@@ -234,7 +234,33 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "scheduling.tasks.mark_no_shows", "schedule": 900.0},
     "expire-room-disconnects": {"task": "signaling.tasks.expire_disconnected", "schedule": 15.0},
+    # Daily, before office hours (Asia/Ho_Chi_Minh): warnings, overdue alerts and escalation of cases.
+    "check-case-deadlines": {"task": "cases.check_case_deadlines",
+                             "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+                                 hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=0)},
 }
+
+# --- Minutes (docs/minutes.md) -------------------------------------------------------------------------
+MINUTES_MAX_TEXT_CHARS = env_int("MINUTES_MAX_TEXT_CHARS", 50_000)
+MINUTES_SCAN_MAX_BYTES = env_int("MINUTES_SCAN_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- Cases: deadlines (shared/DOMAIN.md, "Deadlines"; defaults from the law, configurable) -------------
+CASE_CITIZEN_NOTICE_WORKING_DAYS = env_int("CASE_CITIZEN_NOTICE_WORKING_DAYS", 10)
+CASE_COMPLAINT_ACCEPT_DAYS = env_int("CASE_COMPLAINT_ACCEPT_DAYS", 10)
+# Complaint resolution, in days (Law on Complaints 2011, art. 28 and 37): first/second time, remote area,
+# complex. CASE_COMPLAINT_RESOLUTION_DAYS="first=30,first_complex=45,..." overrides single entries.
+CASE_COMPLAINT_RESOLUTION_DAYS = {
+    "first": 30, "first_complex": 45, "first_remote": 45, "first_remote_complex": 60,
+    "second": 45, "second_complex": 60, "second_remote": 60, "second_remote_complex": 70,
+    **{k.strip(): int(v) for k, v in (item.split("=", 1) for item in env_list("CASE_COMPLAINT_RESOLUTION_DAYS", []))},
+}
+CASE_DENUNCIATION_RESOLUTION_DAYS = env_int("CASE_DENUNCIATION_RESOLUTION_DAYS", 30)
+CASE_DENUNCIATION_MAX_EXTENSIONS = env_int("CASE_DENUNCIATION_MAX_EXTENSIONS", 2)
+CASE_DENUNCIATION_EXTENSION_MAX_DAYS = env_int("CASE_DENUNCIATION_EXTENSION_MAX_DAYS", 30)
+CASE_FILED_KEEP_YEARS = env_int("CASE_FILED_KEEP_YEARS", 1)
+CASE_DEADLINE_WARNING_WORKING_DAYS = env_int("CASE_DEADLINE_WARNING_WORKING_DAYS", 3)
+CASE_ESCALATION_DELAY_DAYS = env_int("CASE_ESCALATION_DELAY_DAYS", 5)
+DOCUMENTS_LOG_PDF_MAX_ROWS = env_int("DOCUMENTS_LOG_PDF_MAX_ROWS", 5000)
 
 # --- Auth ---------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,141 @@
+"""The secretary's minutes editor (biên bản): ``/lam-viec/phien/<session>/bien-ban/``.
+
+Server-rendered first: every field is a form control with its version, and the page works without
+JavaScript (one "Lưu" button posts the changed fields through ``minutes.services``, the same optimistic
+rules as the API). ``frontend/static/frontend/minutes.js`` adds autosave every few seconds over
+``/api/minutes/`` and picks up the other editors' saves. Finalize, the citizen's confirmation status,
+"create a case from this section" and the exports are buttons and links here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import IdDocumentType
+from core.errors import DomainError
+from minutes import access, services
+from minutes.api import minutes_data
+from minutes.models import Minutes, MinutesState
+from scheduling.models import MatterKind
+from sessions.models import ReceptionSession
+
+TEXT_FIELDS = ("statement", "leader_answer", "conclusions")
+
+
+def _session(request, public_id) -> ReceptionSession:
+    session = get_object_or_404(ReceptionSession.objects.select_related("host_office"), public_id=public_id)
+    if not access.may_edit(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+def _editor_url(session) -> str:
+    return reverse("frontend:minutes-editor", args=[session.public_id])
+
+
+def documents_to_lines(items: list[dict]) -> str:
+    """The documents handed over as editable lines: ``title; pages; condition``."""
+    return "\n".join("; ".join(str(part) for part in (i.get("title", ""), i.get("pages") or "", i.get("condition", "")))
+                     .rstrip("; ") for i in items or [])
+
+
+def lines_to_documents(text: str) -> list[dict]:
+    items = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in line.split(";")]
+        if not parts[0]:
+            continue
+        pages = parts[1] if len(parts) > 1 else ""
+        items.append({"title": parts[0], "pages": int(pages) if pages.isdigit() else None,
+                      "condition": "; ".join(parts[2:]) if len(parts) > 2 else ""})
+    return items
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def minutes_editor(request, public_id):
+    session = _session(request, public_id)
+    minutes = Minutes.objects.filter(session=session).first()
+    if request.method == "POST":
+        return _save_form(request, session, minutes)
+    context = {"session": session, "minutes": minutes, "kinds": MatterKind.choices,
+               "id_types": IdDocumentType.choices}
+    if minutes is not None:
+        data = minutes_data(minutes, full=True)
+        for section in data["sections"]:
+            section["documents_text"] = documents_to_lines(section["documents_handed_over"])
+        context.update(data=data, final=minutes.state == MinutesState.FINAL,
+                       data_json=json.dumps({"id": minutes.pk, "state": minutes.state}))
+    return render(request, "frontend/workspace/minutes.html", context)
+
+
+def _save_form(request, session, minutes):
+    """The no-JavaScript path: open the minutes, or save every field whose value changed."""
+    try:
+        if minutes is None or request.POST.get("action") == "open":
+            services.open_minutes(session, request.user, request=request)
+            return redirect(_editor_url(session))
+        saved, conflicts = 0, 0
+        for key, raw in request.POST.items():
+            if not key.startswith("f:"):
+                continue
+            _prefix, scope, field = key.split(":", 2)
+            base = request.POST.get(f"v:{scope}:{field}", "0")
+            value = _form_value(field, raw, request.POST)
+            current = _current_value(minutes, scope, field)
+            if value == current:
+                continue
+            kwargs = {"field": field, "value": value, "base_version": int(base) if base.isdigit() else -1,
+                      "request": request}
+            result = (services.save_header_field(minutes, request.user, **kwargs) if scope == "h"
+                      else services.save_section_field(int(scope), request.user, **kwargs))
+            saved += 1
+            conflicts += result.outcome != "accepted"
+        if saved:
+            messages.success(request, _("Đã lưu %(n)s trường.") % {"n": saved})
+        if conflicts:
+            messages.warning(request, _("Có %(n)s trường được người khác sửa cùng lúc: nội dung của cả hai đã được giữ lại, "
+                                        "hãy xem lại.") % {"n": conflicts})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(_editor_url(session))
+
+
+def _form_value(field, raw, post):
+    if field == "documents_handed_over":
+        return lines_to_documents(raw)
+    if field == "identity_checked":
+        return raw in ("1", "true", "on")
+    if field == "people_count":
+        return int(raw) if raw.isdigit() else raw
+    return raw
+
+
+def _current_value(minutes, scope, field):
+    if scope == "h":
+        return services.dump(getattr(minutes, field))
+    section = minutes.sections.filter(pk=int(scope)).first() if scope.isdigit() else None
+    if section is None:
+        raise services.MinutesError(_("Không tìm thấy phần biên bản."), "not_found")
+    return services.dump(getattr(section, field))
+
+
+@login_required
+@require_POST
+def minutes_finalize(request, public_id):
+    session = _session(request, public_id)
+    minutes = get_object_or_404(Minutes, session=session)
+    try:
+        services.finalize(minutes, request.user, request=request)
+        messages.success(request, _("Biên bản đã được khóa. Mã kiểm tra SHA-256 đã được lưu."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(_editor_url(session))
