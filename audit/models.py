@@ -26,6 +26,9 @@ class AuditHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="audit_head_single_row")]
 
+    def __str__(self):
+        return f"audit head #{self.last_seq}"
+
 
 class AuditEntry(models.Model):
     seq = models.BigIntegerField(_("số thứ tự"), unique=True)

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""``/api/documents/``: official outputs (documents/api.py)."""
 
-urlpatterns: list = []
+from django.urls import re_path
+
+from documents import api
+
+urlpatterns = [
+    re_path(r"^minutes/(?P<pk>\d+)\.(?P<fmt>pdf|docx)$", api.MinutesFileView.as_view(), name="api-documents-minutes"),
+    re_path(r"^minutes/(?P<pk>\d+)/sections/(?P<sid>\d+)/(?P<form>notice|receipt)\.(?P<fmt>pdf|docx)$",
+            api.SectionFileView.as_view(), name="api-documents-section"),
+    re_path(r"^reception-log\.(?P<fmt>xlsx|pdf)$", api.ReceptionLogView.as_view(), name="api-documents-reception-log"),
+]

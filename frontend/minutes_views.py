@@ -69,7 +69,7 @@ def minutes_editor(request, public_id):
     context = {"session": session, "minutes": minutes, "kinds": MatterKind.choices,
                "id_types": IdDocumentType.choices}
     if minutes is not None:
-        data = minutes_data(minutes, full=True)
+        data = minutes_data(minutes, full=True, viewer=request.user, request=request)
         for section in data["sections"]:
             section["documents_text"] = documents_to_lines(section["documents_handed_over"])
         context.update(data=data, final=minutes.state == MinutesState.FINAL,
@@ -139,3 +139,18 @@ def minutes_finalize(request, public_id):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(_editor_url(session))
+
+
+@login_required
+@require_POST
+def minutes_section_case(request, public_id, section_id):
+    """"Tạo vụ việc từ phần này": the section becomes a case (``minutes.services.create_case_from_section``)."""
+    session = _session(request, public_id)
+    minutes = get_object_or_404(Minutes, session=session)
+    section = get_object_or_404(minutes.sections, pk=section_id)
+    try:
+        case = services.create_case_from_section(section, request.user, request=request)
+        messages.success(request, _("Đã tạo vụ việc số %(number)s.") % {"number": case.number})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(_editor_url(session) + f"#section-{section.pk}")

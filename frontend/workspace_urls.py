@@ -16,6 +16,8 @@ urlpatterns = [
     path("lam-viec/phien/<uuid:public_id>/huy/", views.session_action, {"action": "cancel"},
          name="workspace-cancel"),
     path("lam-viec/phien/<uuid:public_id>/bien-ban/", minutes_views.minutes_editor, name="minutes-editor"),
+    path("lam-viec/phien/<uuid:public_id>/bien-ban/phan/<int:section_id>/vu-viec/", minutes_views.minutes_section_case,
+         name="minutes-section-case"),
     path("lam-viec/phien/<uuid:public_id>/bien-ban/khoa/", minutes_views.minutes_finalize, name="minutes-finalize"),
     path("lam-viec/lanh-dao/<int:leader_id>/", views.leader_calendar, name="leader-calendar"),
     path("lam-viec/lanh-dao/<int:leader_id>/nhap-ical/", views.import_ical, name="leader-calendar-import"),

@@ -38,3 +38,20 @@ def may_view_redacted(user, session) -> bool:
 def is_section_citizen(user, section) -> bool:
     return (getattr(user, "is_authenticated", False) and user.is_active and section.citizen_id is not None
             and section.citizen_id == user.pk)
+
+
+def may_see_denunciation(user, section) -> bool:
+    """A denunciation's section (the denouncer's identity and the content) in clear: the head (leader) of the
+    host office; its editors while the minutes are still a draft (they are writing what is said in the
+    room); after locking, the handler of the case opened from it. Everyone else sees a redaction
+    (Law on Denunciation 2018, art. 9 and 56; docs/minutes.md, "Secrecy")."""
+    session = section.minutes.session
+    if _superuser(user) or has_role_at(user, session.host_office, {Role.LEADER}):
+        return True
+    if section.minutes.state == "draft" and may_edit(user, session):
+        return True
+    if section.case_public_id:
+        from cases.models import Case
+
+        return Case.objects.filter(public_id=section.case_public_id, handler=user).exists() if user.is_authenticated else False
+    return False

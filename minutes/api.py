@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import record
 from core.errors import DomainError
 from media.models import Recording
 from minutes import access, services
@@ -68,7 +69,9 @@ def when(value):
     return value.isoformat() if value is not None else None
 
 
-def section_data(section: CitizenSection, full: bool = True) -> dict:
+def section_data(section: CitizenSection, full: bool = True, viewer=None, request=None) -> dict:
+    """A section as ``viewer`` may see it. A denunciation is in clear only for ``access.may_see_denunciation``
+    (each such read is an audit entry ``minutes.read_identity``); ``viewer`` None = an internal caller."""
     data = {
         "id": section.pk, "ordinal": section.ordinal,
         "registration": str(section.registration.public_id) if section.registration_id else None,
@@ -81,9 +84,13 @@ def section_data(section: CitizenSection, full: bool = True) -> dict:
         "citizen_confirmed_at": when(section.citizen_confirmed_at),
         "case_public_id": str(section.case_public_id) if section.case_public_id else None, "redacted": False,
     }
-    if not full and section.kind == MatterKind.DENUNCIATION:
-        # Protecting denouncers: staff of another site see neither identity nor content.
-        data.update({key: None for key in SECRET_SECTION_FIELDS}, citizen_id=None, redacted=True)
+    if section.kind == MatterKind.DENUNCIATION:
+        if not full or (viewer is not None and not access.may_see_denunciation(viewer, section)):
+            # Protecting denouncers: neither identity nor content.
+            data.update({key: None for key in SECRET_SECTION_FIELDS}, citizen_id=None, redacted=True)
+        elif viewer is not None:
+            record(actor=viewer, action="minutes.read_identity", obj=section, request=request,
+                   details={"minutes": section.minutes_id, "section": section.pk})
     return data
 
 
@@ -94,7 +101,7 @@ def minutes_summary(minutes: Minutes) -> dict:
             "sections": minutes.sections.count()}
 
 
-def minutes_data(minutes: Minutes, full: bool = True) -> dict:
+def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None) -> dict:
     session = minutes.session
     recordings = Recording.objects.filter(session=session).order_by("started_at", "participant")
     return {
@@ -114,7 +121,8 @@ def minutes_data(minutes: Minutes, full: bool = True) -> dict:
         "paper_scan": {"sha256": minutes.paper_scan_sha256, "content_type": minutes.paper_scan_content_type,
                        "uploaded_at": when(minutes.paper_scan_uploaded_at),
                        "url": f"/api/minutes/{minutes.pk}/paper-scan/"} if minutes.paper_scan else None,
-        "sections": [section_data(s, full) for s in minutes.sections.select_related("registration")],
+        "sections": [section_data(s, full, viewer, request)
+                     for s in minutes.sections.select_related("registration", "minutes__session__host_office")],
         "addenda": [{"id": a.pk, "section": a.section_id, "text": a.text if full else None,
                      "by": a.by.full_name if a.by_id else None, "at": when(a.at), "sha256": a.sha256}
                     for a in minutes.addenda.select_related("by")],
@@ -208,7 +216,7 @@ class MinutesListView(APIView):
         if session is None:
             raise _not_found(_("Không tìm thấy phiên tiếp."))
         minutes = services.open_minutes(session, request.user, request=request)
-        return Response(minutes_data(get_minutes(minutes.pk)), status=status.HTTP_200_OK)
+        return Response(minutes_data(get_minutes(minutes.pk), viewer=request.user, request=request), status=status.HTTP_200_OK)
 
 
 class MinutesDetailView(APIView):
@@ -217,7 +225,7 @@ class MinutesDetailView(APIView):
     @extend_schema(responses=RESPONSES, tags=TAGS, summary="The editor's view: header, sections, versions, addenda, recordings")
     def get(self, request, pk):
         minutes = get_minutes(pk)
-        return Response(minutes_data(minutes, full=require_view(request.user, minutes)))
+        return Response(minutes_data(minutes, full=require_view(request.user, minutes), viewer=request.user, request=request))
 
     @extend_schema(responses=RESPONSES, request=SaveRequest, tags=TAGS, summary="Autosave one header field (optimistic version)")
     def patch(self, request, pk):
@@ -238,7 +246,7 @@ class SectionsView(APIView):
             if registration is None:
                 raise DomainError(_("Không tìm thấy đăng ký."), "not_found", "registration")
         section = services.add_section(minutes, request.user, registration=registration, request=request, **data)
-        return Response(section_data(section), status=status.HTTP_201_CREATED)
+        return Response(section_data(section, viewer=request.user, request=request), status=status.HTTP_201_CREATED)
 
 
 class SectionDetailView(APIView):
@@ -253,7 +261,8 @@ class SectionDetailView(APIView):
                 raise services.MinutesStateError(_("Biên bản chưa khóa."), "minutes_not_final")
             return Response({**section_data(section), "minutes": minutes_summary(minutes),
                              "place": minutes.place, "session_title": minutes.session.title})
-        return Response(section_data(section, full=require_view(request.user, minutes)))
+        return Response(section_data(section, full=require_view(request.user, minutes), viewer=request.user,
+                                     request=request))
 
     @extend_schema(responses=RESPONSES, request=SaveRequest, tags=TAGS, summary="Autosave one field of a section (optimistic version)")
     def patch(self, request, pk, sid):
@@ -272,13 +281,25 @@ class SectionConfirmView(APIView):
         return Response({"id": section.pk, "citizen_confirmed_at": when(section.citizen_confirmed_at)})
 
 
+class SectionCaseView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=RESPONSES, request=None, tags=TAGS,
+                   summary="Turn the citizen's section into a pre-filled case of the host office, linked both ways")
+    def post(self, request, pk, sid):
+        section = get_section(get_minutes(pk), sid)
+        case = services.create_case_from_section(section, request.user, request=request)
+        return Response({"section": section.pk, "case": str(case.public_id), "number": case.number,
+                         "url": f"/api/cases/{case.public_id}/"}, status=status.HTTP_201_CREATED)
+
+
 class FinalizeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=RESPONSES, request=None, tags=TAGS, summary="Lock the minutes and store their SHA-256")
     def post(self, request, pk):
         minutes = services.finalize(get_minutes(pk), request.user, request=request)
-        return Response(minutes_data(get_minutes(minutes.pk)))
+        return Response(minutes_data(get_minutes(minutes.pk), viewer=request.user, request=request))
 
 
 class VerifyView(APIView):
@@ -329,7 +350,7 @@ class PaperScanView(APIView):
     def post(self, request, pk):
         minutes = services.attach_paper_scan(get_minutes(pk), request.user, request.FILES.get("file"),
                                              request=request)
-        return Response(minutes_data(get_minutes(minutes.pk)), status=status.HTTP_201_CREATED)
+        return Response(minutes_data(get_minutes(minutes.pk), viewer=request.user, request=request), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=RESPONSES, tags=TAGS, summary="Download the paper scan")
     def get(self, request, pk):

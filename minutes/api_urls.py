@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/paper-scan/", api.PaperScanView.as_view(), name="api-minutes-paper-scan"),
     path("<int:pk>/sections/", api.SectionsView.as_view(), name="api-minutes-sections"),
     path("<int:pk>/sections/<int:sid>/", api.SectionDetailView.as_view(), name="api-minutes-section"),
+    path("<int:pk>/sections/<int:sid>/case/", api.SectionCaseView.as_view(), name="api-minutes-section-case"),
     path("<int:pk>/sections/<int:sid>/confirm/", api.SectionConfirmView.as_view(),
          name="api-minutes-section-confirm"),
 ]

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import EncryptedTextField
+from core.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class MinutesState(models.TextChoices):
@@ -92,7 +92,7 @@ class CitizenSection(models.Model):
     kind = models.CharField(_("loại việc"), max_length=16, blank=True, default="")
     people_count = models.PositiveSmallIntegerField(_("số người"), default=1)
     statement = EncryptedTextField(_("nội dung công dân trình bày"), blank=True, default="")
-    documents_handed_over = models.JSONField(_("tài liệu công dân cung cấp"), default=list, blank=True)
+    documents_handed_over = EncryptedJSONField(_("tài liệu công dân cung cấp"), default=list, blank=True)
     leader_answer = EncryptedTextField(_("ý kiến trả lời của lãnh đạo"), blank=True, default="")
     conclusions = EncryptedTextField(_("thông báo kết luận"), blank=True, default="")
     versions = models.JSONField(default=dict, blank=True)

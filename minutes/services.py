@@ -726,3 +726,44 @@ def link_case(section: CitizenSection, case_public_id, by=None, request=None) ->
                    details={"minutes": minutes.pk, "case": str(case_public_id)})
             _announce(minutes, "minutes.updated", section=section.pk, field="case_public_id", version=None)
     return section
+
+
+def create_case_from_section(section: CitizenSection, by, request=None):
+    """One click: the citizen's section becomes a pre-filled case of the host office (``cases``), linked both
+    ways (the case keeps the session and registration; the section keeps the case's public id). What the
+    secretary wrote wins over the registration: kind, the statement as the summary, the people count and
+    the identity checked at the reception. Refused when the section already has a case."""
+    from cases import services as case_services
+    from cases.models import CaseSource
+
+    with transaction.atomic():
+        minutes = _lock_minutes(section.minutes_id)
+        _require_edit(by, minutes.session)
+        section = CitizenSection.objects.select_for_update(of=("self",)).select_related(
+            "registration", "citizen").get(pk=section.pk)
+        if section.case_public_id is not None:
+            raise MinutesError(_("Phần ghi này đã được chuyển thành vụ việc."), "already_linked")
+        if not section.kind:
+            raise MinutesError(_("Hãy chọn loại việc trước khi tạo vụ việc."), "required", "kind")
+        party = {"full_name": section.citizen_name, "address": section.citizen_address,
+                 "id_number": section.id_document_number, "user": section.citizen,
+                 "contact": (section.citizen.phone or section.citizen.email or "") if section.citizen_id else ""}
+        values = {"kind": section.kind, "summary": section.statement or "", "people_count": section.people_count}
+        if section.registration_id:
+            registration = section.registration
+            party["is_representative"] = registration.people_count >= getattr(settings, "GROUP_CASE_MIN_PEOPLE", 5)
+            representatives = [
+                {"full_name": str(rep.get("full_name", "")).strip(), "contact": str(rep.get("phone", "")),
+                 "is_representative": True}
+                for rep in registration.representatives or []
+                if str(rep.get("full_name", "")).strip() not in ("", section.citizen_name)]
+            case = case_services.create_case_from_registration(
+                registration, by, **values, parties=[party, *representatives], request=request)
+        else:
+            session = minutes.session
+            case = case_services.create_case(
+                by=by, office=session.host_office, source=CaseSource.SESSION, session=session,
+                parties=[party], received_on=timezone.localtime(minutes.started_at or session.starts_at).date(),
+                request=request, **values)
+        link_case(section, case.public_id, by=by, request=request)
+    return case

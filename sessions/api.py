@@ -29,7 +29,6 @@ from sessions.serializers import (
     SiteInputSerializer,
     StaffRegistrationSerializer,
     StaffSessionSerializer,
-    shows_denunciations,
     site_pairs,
 )
 
@@ -173,8 +172,3 @@ class SessionRegistrationsView(generics.ListAPIView):
         return (Registration.objects.filter(session=self.session).select_related("citizen", "slot")
                 .order_by("slot_starts_at", "created_at", "pk"))
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        session = getattr(self, "session", None)
-        context["show_denunciations"] = session is not None and shows_denunciations(self.request.user, session)
-        return context

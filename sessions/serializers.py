@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts import permissions
 from accounts.models import User
 from offices.models import Office, Tier
 from scheduling.models import MatterKind, Registration, RegistrationStatus
@@ -242,9 +241,10 @@ class StaffSessionSerializer(serializers.ModelSerializer):
 
 
 class StaffRegistrationSerializer(serializers.ModelSerializer):
-    """A registration as staff see it. For a denunciation (tố cáo) the citizen's identity, representatives
-    and summary are shown only to staff of the host office (context ``show_denunciations``); staff of
-    another connected site see ``identity_hidden: true`` and nulls (Law on Denunciation 2018, art. 9)."""
+    """A registration as staff see it in a listing. For a denunciation (tố cáo) the citizen's identity,
+    representatives and summary are never in a listing, whoever asks: ``identity_hidden: true`` and nulls
+    (Law on Denunciation 2018, art. 9 and 56). The handler and the head see them on the case
+    (``cases.access.party_view``, audited); docs/cases.md, "Secrecy"."""
 
     citizen = serializers.SerializerMethodField()
     status = RegistrationStatusField()
@@ -262,8 +262,7 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
                   "waitlist_position", "created_at", "cancelled_at", "cancel_reason"]
 
     def _hidden(self, registration) -> bool:
-        return (registration.matter_kind == MatterKind.DENUNCIATION
-                and not self.context.get("show_denunciations", False))
+        return registration.matter_kind == MatterKind.DENUNCIATION
 
     def get_identity_hidden(self, registration) -> bool:
         return self._hidden(registration)
@@ -286,7 +285,3 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
 
         return registrations.waitlist_position(registration)
 
-
-def shows_denunciations(user, session: ReceptionSession) -> bool:
-    """Staff of the host office (not of another connected site) may see a denunciation's content."""
-    return permissions.can(user, permissions.Action.OFFICE_VIEW, session.host_office)
