@@ -312,6 +312,8 @@ SMS_SENDER_NAME = os.environ.get("SMS_SENDER_NAME", "TiepCongDan")
 # Field encryption for personal data (CCCD numbers now; denouncers' identity later). A comma-separated
 # list of Fernet keys: the first encrypts, all decrypt (rotation). Without it a key is generated in var/.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# The key of the blind indexes (keyed hashes for lookups on encrypted values); generated in var/ if unset.
+FIELD_INDEX_KEY = os.environ.get("FIELD_INDEX_KEY", "")
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -29,8 +29,21 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def _field_keys() -> dict:
+    """The field-encryption keys this test process uses, so server processes read what the tests wrote
+    (without configured keys each process would generate its own in its own VAR_DIR)."""
+    from django.conf import settings
+
+    from core import crypto
+
+    keys = list(settings.FIELD_ENCRYPTION_KEYS) or [crypto._dev_key_file("field_encryption_key").decode()]
+    index_key = settings.FIELD_INDEX_KEY or crypto._dev_key_file("field_index_key").decode()
+    return {"FIELD_ENCRYPTION_KEYS": ",".join(keys), "FIELD_INDEX_KEY": index_key}
+
+
 def server_env(**overrides) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(_field_keys())
     env.update({"DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"})
     env.update({k: v for k, v in overrides.items() if v is not None})
     for key, value in overrides.items():

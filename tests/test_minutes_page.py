@@ -1,0 +1,151 @@
+"""The secretary's minutes editor page (frontend/minutes_views.py): server-rendered, usable without
+JavaScript (open, save changed fields with their versions, create a case from a section, finalize), and
+in Chromium with the autosave script (a second editor's save is merged, nothing is lost)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from minutes import services as minutes_services
+from minutes.models import CitizenSection, Minutes, MinutesState
+from tests.room_helpers import open_room
+
+
+def editor_url(session) -> str:
+    return reverse("frontend:minutes-editor", args=[session.public_id])
+
+
+@pytest.mark.django_db
+def test_the_editor_works_without_javascript(client, office_tree, make_user):
+    room = open_room(office_tree, make_user)
+    session, secretary = room["session"], room["secretary"]
+    client.force_login(secretary, backend="accounts.backends.PhoneOrEmailBackend")
+    page = client.get(editor_url(session))
+    assert page.status_code == 200 and "Lập biên bản" in page.content.decode()
+
+    assert client.post(editor_url(session), {"action": "open"}).status_code == 302
+    minutes = Minutes.objects.get(session=session)
+    section = minutes_services.add_section(minutes, secretary, citizen_name="Đặng Quốc Việt", kind="petition")
+    html = client.get(editor_url(session)).content.decode()
+    assert "Đặng Quốc Việt" in html and f'name="f:{section.pk}:statement"' in html and "minutes.js" in html
+
+    response = client.post(editor_url(session), {
+        f"f:{section.pk}:statement": "Kiến nghị sửa đường liên thôn.", f"v:{section.pk}:statement": "0",
+        f"f:{section.pk}:documents_handed_over": "Đơn kiến nghị; 2; bản gốc", f"v:{section.pk}:documents_handed_over": "0",
+        f"f:{section.pk}:kind": "petition", f"v:{section.pk}:kind": "0",  # unchanged: not saved
+        "f:h:notes": "Phiên tiếp bình thường.", "v:h:notes": "0"}, follow=True)
+    assert "Đã lưu 3 trường" in response.content.decode()
+    section.refresh_from_db()
+    minutes.refresh_from_db()
+    assert section.statement == "Kiến nghị sửa đường liên thôn." and section.versions["statement"] == 1
+    assert section.documents_handed_over == [{"title": "Đơn kiến nghị", "pages": 2, "condition": "bản gốc"}]
+    assert minutes.notes == "Phiên tiếp bình thường." and "kind" not in section.versions
+
+    # A stale form (another editor saved meanwhile) keeps both texts.
+    minutes_services.save_section_field(section, room["officer"], field="statement",
+                                        value="Kiến nghị sửa đường liên thôn.\nThêm: mở rộng cống.", base_version=1)
+    response = client.post(editor_url(session), {f"f:{section.pk}:statement": "Kiến nghị sửa đường liên thôn.\nĐã có ảnh chụp.",
+                                                 f"v:{section.pk}:statement": "1"}, follow=True)
+    assert "cùng lúc" in response.content.decode()
+    section.refresh_from_db()
+    assert "Thêm: mở rộng cống." in section.statement and "Đã có ảnh chụp." in section.statement
+
+    # One click: the section becomes a case, linked.
+    case_url = reverse("frontend:minutes-section-case", args=[session.public_id, section.pk])
+    response = client.post(case_url, follow=True)
+    section.refresh_from_db()
+    assert section.case_public_id is not None and "Đã tạo vụ việc số" in response.content.decode()
+    assert "đã được chuyển thành vụ việc" in client.post(case_url, follow=True).content.decode()  # not twice
+
+    # Finalize: locked, the hash shown and verified; later saves are refused.
+    response = client.post(reverse("frontend:minutes-finalize", args=[session.public_id]), follow=True)
+    minutes.refresh_from_db()
+    assert minutes.state == MinutesState.FINAL and minutes.sha256 in response.content.decode()
+    assert "Toàn vẹn: khớp" in response.content.decode() and f"/api/documents/minutes/{minutes.pk}.pdf" in response.content.decode()
+    response = client.post(editor_url(session), {f"f:{section.pk}:statement": "sửa sau khi khóa",
+                                                 f"v:{section.pk}:statement": "3"}, follow=True)
+    section.refresh_from_db()
+    assert "sửa sau khi khóa" not in section.statement
+
+
+@pytest.mark.django_db
+def test_only_editors_of_the_host_office_open_the_editor(client, office_tree, make_user):
+    room = open_room(office_tree, make_user)
+    outsider = make_user(Role.SECRETARY, office_tree["commune012"])
+    client.force_login(outsider, backend="accounts.backends.PhoneOrEmailBackend")
+    assert client.get(editor_url(room["session"])).status_code == 403
+    citizen = room["citizens"][0]
+    client.force_login(citizen, backend="accounts.backends.PhoneOrEmailBackend")
+    assert client.get(editor_url(room["session"])).status_code == 403
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_chromium_autosaves_while_another_editor_writes(office_tree, make_user, tmp_path, settings):
+    from tests.processes import daphne
+    from tests.test_room_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
+    from tests.test_room_integration import login_cookie, room_env, use_layer
+
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    session, secretary, officer = room["session"], room["secretary"], room["officer"]
+    minutes = minutes_services.open_minutes(session, secretary)
+    section = minutes_services.add_section(minutes, secretary, citizen_name="Trần Văn Ngữ", kind="complaint")
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base:
+        cookie = login_cookie(base, secretary.username).split("=", 1)[1]
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(viewport={"width": 1280, "height": 900})
+                await context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+                page = await context.new_page()
+                try:
+                    await page.goto(base + editor_url(session))
+                    assert await page.locator(f"#f-{section.pk}-statement").count() == 1, (page.url, (await page.content())[:3000])
+                    box = page.locator(f"#f-{section.pk}-statement")
+                    await box.fill("Bà Ngữ trình bày: đất bị lấn chiếm.")
+                    await wait_until(lambda: CitizenSection.objects.get(pk=section.pk).statement.startswith("Bà Ngữ"))
+                    # Another editor saves a different field and then the same field, from an old version.
+                    await in_thread(minutes_services.save_section_field, section.pk, officer, field="leader_answer",
+                                    value="Sẽ kiểm tra thực địa.", base_version=0)
+                    await box.fill("Bà Ngữ trình bày: đất bị lấn chiếm.\nCó biên bản hòa giải thôn.")
+                    await in_thread(minutes_services.save_section_field, section.pk, officer, field="statement",
+                                    value="Ghi chú của cán bộ tiếp.", base_version=0)
+                    await wait_until(lambda: "hòa giải" in CitizenSection.objects.get(pk=section.pk).statement)
+                    stored = await in_thread(CitizenSection.objects.get, pk=section.pk)
+                    assert "Ghi chú của cán bộ tiếp." in stored.statement and "hòa giải" in stored.statement
+                    # The page picks up the other editor's answer (polling) without a reload.
+                    await page.wait_for_function(
+                        f"document.getElementById('f-{section.pk}-leader_answer').value.includes('thực địa')",
+                        timeout=20_000)
+                    ARTIFACTS.mkdir(exist_ok=True)
+                    await page.screenshot(path=str(ARTIFACTS / "minutes-editor-chromium.png"), full_page=True)
+                finally:
+                    await browser.close()
+
+        asyncio.run(scenario())
+
+
+async def in_thread(function, *args, **kwargs):
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(function)(*args, **kwargs)
+
+
+async def wait_until(predicate, timeout: float = 20) -> None:
+    from channels.db import database_sync_to_async
+
+    deadline = time.monotonic() + timeout
+    while not await database_sync_to_async(predicate)():
+        assert time.monotonic() < deadline, "the autosave did not arrive"
+        await asyncio.sleep(0.3)
