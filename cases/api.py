@@ -7,10 +7,13 @@ Views translate I/O only: ``cases.services`` decides and checks permissions (``c
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -27,6 +30,7 @@ from cases.serializers import (
     TransitionSerializer,
 )
 from core.errors import DomainError
+from documents.views import file_response
 from sessions.serializers import ERRORS
 
 TAGS = ["cases"]
@@ -164,3 +168,96 @@ class CaseAssignView(generics.GenericAPIView):
         data = validated(AssignSerializer, request.data)
         services.assign_handler(case, request.user, data["handler"], request=request)
         return Response(detail(case, request))
+
+
+# --- documents, split, link, the verifiers' copy -----------------------------------------------------------
+
+ALLOWED_DOCUMENT_TYPES = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
+
+
+class CaseDocumentsView(generics.GenericAPIView):
+    """Files of a case (scans of the petition, handwriting, evidence). A denunciation's files are encrypted
+    before they reach the storage; their names never appear in listings."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(tags=TAGS, summary="Upload a file (PDF, JPEG or PNG, at most 20 MB)",
+                   request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+                   responses={201: dict, **ERRORS})
+    def post(self, request, public_id):
+        case = get_case(public_id, request.user)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError(_("Hãy chọn tệp."), "required", "file")
+        if upload.size > services.MAX_DOCUMENT_BYTES:
+            raise DomainError(_("Tệp quá lớn (tối đa 20 MB)."), "too_large", "file")
+        content = upload.read()
+        magic = ALLOWED_DOCUMENT_TYPES.get(upload.content_type or "")
+        if magic is None or not content.startswith(magic):
+            raise DomainError(_("Chỉ nhận tệp PDF, JPEG hoặc PNG."), "unsupported_type", "file")
+        document = services.add_document(case, request.user, content=content, name=upload.name or "",
+                                         content_type=upload.content_type, request=request)
+        return Response({"id": str(document.public_id), "size": document.size, "encrypted": document.encrypted},
+                        status=status.HTTP_201_CREATED)
+
+
+class CaseDocumentDownloadView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Download a file of the case (a denunciation's: handler and head only, audited)",
+                   responses={200: bytes, **ERRORS})
+    def get(self, request, public_id, document_id):
+        case = get_case(public_id, request.user)
+        document = case.documents.filter(public_id=document_id).first()
+        if document is None:
+            raise DomainError(_("Không tìm thấy tệp."), "not_found")
+        data = services.read_document(document, request.user, request=request)
+        name = "tai-lieu-" + str(document.public_id)[:8] + {"application/pdf": ".pdf", "image/jpeg": ".jpg",
+                                                          "image/png": ".png"}.get(document.content_type, ".bin")
+        return file_response(data, name, document.content_type or "application/octet-stream")
+
+
+class CaseSplitView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Split a mixed matter into cases: [{kind, summary, field}, …] (tách đơn)",
+                   request=dict, responses={200: dict, **ERRORS})
+    def post(self, request, public_id):
+        case = get_case(public_id, request.user)
+        parts = request.data.get("parts") if isinstance(request.data, dict) else None
+        if not isinstance(parts, list):
+            raise DomainError(_("Hãy gửi danh sách các phần (parts)."), "invalid", "parts")
+        siblings = services.split_case(case, parts, request.user, request=request)
+        return Response({"cases": [{"id": str(c.public_id), "number": c.number, "kind": c.kind} for c in siblings]})
+
+
+class CaseLinkPreviousView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="Link a repeated complaint or denunciation to the earlier case (tiếp khiếu, tiếp tố)",
+                   request=dict, responses={200: CaseDetailSerializer, **ERRORS})
+    def post(self, request, public_id):
+        case = get_case(public_id, request.user)
+        previous_id = request.data.get("previous") if isinstance(request.data, dict) else None
+        try:
+            previous = get_case(uuid.UUID(str(previous_id)), request.user)
+        except ValueError:
+            raise DomainError(_("Mã vụ việc trước không hợp lệ."), "invalid", "previous") from None
+        services.link_previous(case, previous, request.user, request=request)
+        return Response(detail(case, request))
+
+
+class CaseRedactedCopyView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=TAGS, summary="The file for verifiers (tổ xác minh): everything but the parties' identity",
+                   responses={200: dict, **ERRORS})
+    def get(self, request, public_id):
+        case = get_case(public_id, request.user)
+        if not access.may_write(request.user, case):
+            raise DomainError(_("Bạn không có quyền lập bản sao hồ sơ."), "forbidden")
+        from audit.services import record
+
+        record(action="cases.redacted_copy", obj=case, request=request, details={"case": str(case.public_id)})
+        return Response(access.redacted_copy(case))

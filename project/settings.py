@@ -361,6 +361,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MatterKindEnum": "scheduling.models.MatterKind",
+        "OfficeKindEnum": "offices.models.OfficeKind",
+        "SessionKindEnum": "sessions.models.SessionKind",
+        "CaseSourceEnum": "cases.models.CaseSource",
+        "CaseFieldEnum": "cases.models.CaseField",
+    },
 }
 
 # --- Security: safe by default, relaxed only in DEBUG ---------------------------------------------------
