@@ -147,6 +147,12 @@ def room(request, session):
         "citizen": _("Công dân"),
         "error": _("Có lỗi: %(message)s"),
         "no_devices": _("Không dùng được camera hoặc micrô. Bạn vẫn có thể nghe và xem."),
+        "minutes_statement": _("Nội dung bạn trình bày"),
+        "minutes_documents": _("Tài liệu bạn đã nộp"),
+        "minutes_answer": _("Ý kiến trả lời của lãnh đạo"),
+        "minutes_conclusions": _("Thông báo kết luận"),
+        "minutes_confirm": _("Tôi xác nhận biên bản"),
+        "minutes_confirmed": _("Bạn đã xác nhận biên bản lúc %(at)s."),
         "roles": {"host": _("Chủ trì"), "leader": _("Lãnh đạo"), "officer": _("Cán bộ tiếp công dân"),
                   "secretary": _("Thư ký"), "citizen": _("Công dân")},
         "grounds": {

@@ -23,6 +23,7 @@ from media.models import Recording
 from minutes import access, services
 from minutes.models import CitizenSection, Minutes, MinutesState
 from scheduling.models import MatterKind, Registration
+from signaling.api import LoginOrJoinToken
 from sessions.models import ReceptionSession
 
 TAGS = ["minutes"]
@@ -271,14 +272,46 @@ class SectionDetailView(APIView):
         return save_response(services.save_section_field(section, request.user, request=request, **args))
 
 
-class SectionConfirmView(APIView):
-    permission_classes = [IsAuthenticated]
+TOKEN_PARAMETER = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
+                                   description="a citizen's join link token, instead of a login (the room page)")
 
-    @extend_schema(responses=RESPONSES, request=None, tags=TAGS, summary="The citizen confirms the locked minutes (own section only)")
+
+class SectionConfirmView(APIView):
+    permission_classes = [LoginOrJoinToken]
+
+    @extend_schema(responses=RESPONSES, request=None, tags=TAGS, parameters=[TOKEN_PARAMETER],
+                   summary="The citizen confirms the locked minutes (own section only): login or join link")
     def post(self, request, pk, sid):
         section = get_section(get_minutes(pk), sid)
-        section = services.confirm_by_citizen(section, request.user, request=request)
+        section = services.confirm_by_citizen(section, request.ice_user, request=request)
         return Response({"id": section.pk, "citizen_confirmed_at": when(section.citizen_confirmed_at)})
+
+
+class CitizenMinutesView(APIView):
+    """What the citizen reads before confirming, in the room or on their pages: their own sections of the
+    session's minutes, once locked (before that: an empty list)."""
+
+    permission_classes = [LoginOrJoinToken]
+
+    @extend_schema(responses=RESPONSES, tags=TAGS, operation_id="minutes_mine",
+                   parameters=[OpenApiParameter("session", str, required=True), TOKEN_PARAMETER],
+                   summary="The citizen's own sections of a session's locked minutes")
+    def get(self, request):
+        try:
+            public_id = uuid.UUID(str(request.query_params.get("session", "")))
+        except ValueError:
+            raise DomainError(_("Mã phiên tiếp không hợp lệ."), "invalid", "session") from None
+        sections = (CitizenSection.objects.filter(minutes__session__public_id=public_id, citizen=request.ice_user,
+                                                  minutes__state=MinutesState.FINAL)
+                    .select_related("minutes").order_by("minutes_id", "ordinal"))
+        results = [{"minutes": s.minutes_id, "section": s.pk, "sha256": s.minutes.sha256,
+                    "finalized_at": when(s.minutes.finalized_at), "statement": s.statement,
+                    "documents_handed_over": s.documents_handed_over, "leader_answer": s.leader_answer,
+                    "conclusions": s.conclusions, "citizen_confirmed_at": when(s.citizen_confirmed_at)}
+                   for s in sections]
+        response = Response({"results": results})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class SectionCaseView(APIView):

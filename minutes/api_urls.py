@@ -6,6 +6,7 @@ from minutes import api
 
 urlpatterns = [
     path("", api.MinutesListView.as_view(), name="api-minutes-list"),
+    path("mine/", api.CitizenMinutesView.as_view(), name="api-minutes-mine"),
     path("<int:pk>/", api.MinutesDetailView.as_view(), name="api-minutes-detail"),
     path("<int:pk>/finalize/", api.FinalizeView.as_view(), name="api-minutes-finalize"),
     path("<int:pk>/verify/", api.VerifyView.as_view(), name="api-minutes-verify"),

@@ -149,3 +149,83 @@ async def wait_until(predicate, timeout: float = 20) -> None:
     while not await database_sync_to_async(predicate)():
         assert time.monotonic() < deadline, "the autosave did not arrive"
         await asyncio.sleep(0.3)
+
+
+@pytest.mark.django_db
+def test_the_citizen_reads_and_confirms_with_the_join_link(client, office_tree, make_user):
+    from rest_framework.test import APIClient
+
+    from tests.room_helpers import join_token
+
+    room = open_room(office_tree, make_user)
+    session, secretary = room["session"], room["secretary"]
+    registration, citizen = room["registrations"][0], room["citizens"][0]
+    minutes = minutes_services.open_minutes(session, secretary)
+    section = minutes_services.add_section(minutes, secretary, citizen_name=citizen.full_name, kind="complaint",
+                                           citizen=citizen, registration=registration,
+                                           statement="Khiếu nại việc cấp giấy phép.")
+    token = join_token(registration)
+    api = APIClient()
+    mine = f"/api/minutes/mine/?session={session.public_id}&token={token}"
+    assert api.get(mine).json()["results"] == []  # nothing to read before the minutes are locked
+    minutes_services.finalize(minutes, secretary)
+    results = api.get(mine).json()["results"]
+    assert [r["section"] for r in results] == [section.pk] and results[0]["statement"] == "Khiếu nại việc cấp giấy phép."
+    confirm = f"/api/minutes/{minutes.pk}/sections/{section.pk}/confirm/?token={token}"
+    response = api.post(confirm)
+    assert response.status_code == 200 and response.json()["citizen_confirmed_at"]
+    assert api.get(mine).json()["results"][0]["citizen_confirmed_at"] == response.json()["citizen_confirmed_at"]
+    # Another citizen's link, a forged token, no credentials: refused with typed errors.
+    other = make_user(full_name="Người Khác")
+    from scheduling.services import registrations
+    session.slots.update(capacity=5)
+    other_registration = registrations.register(citizen=other, slot_id=session.slots.first().pk,
+                                                matter_kind="petition", matter_summary="Kiến nghị khác nội dung.")
+    refused = api.post(f"/api/minutes/{minutes.pk}/sections/{section.pk}/confirm/?token={join_token(other_registration)}")
+    assert refused.status_code == 403 and refused.json()["error"]["type"] == "forbidden"
+    assert api.post(f"/api/minutes/{minutes.pk}/sections/{section.pk}/confirm/?token=forged").status_code == 403
+    assert APIClient().post(f"/api/minutes/{minutes.pk}/sections/{section.pk}/confirm/").status_code == 403
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_chromium_citizen_confirms_the_minutes_on_the_room_page(office_tree, make_user, tmp_path, settings):
+    from tests.processes import daphne
+    from tests.room_helpers import join_token
+    from tests.test_room_browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
+    from tests.test_room_integration import room_env, use_layer
+
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    session, secretary = room["session"], room["secretary"]
+    registration, citizen = room["registrations"][0], room["citizens"][0]
+    minutes = minutes_services.open_minutes(session, secretary)
+    section = minutes_services.add_section(minutes, secretary, citizen_name=citizen.full_name, kind="complaint",
+                                           citizen=citizen, registration=registration,
+                                           statement="Đề nghị cấp lại sổ đỏ.")
+    minutes_services.save_section_field(section, secretary, field="conclusions",
+                                        value="Giao địa chính xã trả lời trong 10 ngày.", base_version=0)
+    minutes_services.finalize(minutes, secretary)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    with daphne(env, tmp_path / "daphne.log") as base:
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = await (await browser.new_context(viewport={"width": 360, "height": 740})).new_page()
+                try:
+                    await page.goto(f"{base}/phong/{session.public_id}/?token={join_token(registration)}")
+                    await page.evaluate("window.roomMinutes.load()")
+                    await page.wait_for_selector("#my-minutes:not([hidden])", timeout=15_000)
+                    assert "Giao địa chính xã trả lời trong 10 ngày." in await page.inner_text("#my-minutes")
+                    await page.click("button.confirm-minutes")
+                    await page.wait_for_selector("#my-minutes [role=status]:has-text('xác nhận')", timeout=15_000)
+                finally:
+                    await browser.close()
+
+        asyncio.run(scenario())
+    section.refresh_from_db()
+    assert section.citizen_confirmed_at is not None

@@ -250,5 +250,51 @@
     connect();
   };
 
+  // --- The citizen confirms the locked minutes ("Tôi xác nhận biên bản", docs/minutes.md) -----------------
+  const csrf = (app.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
+  const withToken = (url) => url + (url.includes("?") ? "&" : "?") + (token ? `token=${encodeURIComponent(token)}` : "");
+  async function loadMinutes() {
+    if (["host", "officer", "secretary", "leader"].includes(state.participants[state.me]?.role)) return;
+    const response = await fetch(withToken(`${app.dataset.minutesUrl}?session=${sessionId}`), {credentials: "same-origin"})
+      .catch(() => null);
+    if (!response || !response.ok) return;
+    const {results} = await response.json();
+    if (!results.length) return;
+    const body = $("my-minutes-body");
+    body.innerHTML = "";
+    for (const part of results) {
+      const block = document.createElement("article");
+      for (const [label, text] of [[T.minutes_statement, part.statement],
+                                   [T.minutes_documents, (part.documents_handed_over || []).map((d) => d.title).join("; ")],
+                                   [T.minutes_answer, part.leader_answer], [T.minutes_conclusions, part.conclusions]]) {
+        if (!text) continue;
+        const h = document.createElement("h3"), p = document.createElement("p");
+        h.textContent = label; p.textContent = text; p.className = "prewrap";
+        block.append(h, p);
+      }
+      const done = document.createElement("p");
+      done.setAttribute("role", "status");
+      if (part.citizen_confirmed_at) {
+        done.textContent = fmt(T.minutes_confirmed, {at: new Date(part.citizen_confirmed_at).toLocaleString()});
+      } else {
+        const button = document.createElement("button");
+        button.type = "button"; button.className = "primary confirm-minutes"; button.textContent = T.minutes_confirm;
+        button.onclick = async () => {
+          button.disabled = true;
+          const answer = await fetch(withToken(`/api/minutes/${part.minutes}/sections/${part.section}/confirm/`),
+            {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrf || ""}}).catch(() => null);
+          if (answer && answer.ok) loadMinutes(); else button.disabled = false;
+        };
+        block.append(button);
+      }
+      block.append(done);
+      body.append(block);
+    }
+    show("my-minutes", true);
+    if (results.every((part) => part.citizen_confirmed_at)) clearInterval(state.minutesTimer);
+  }
+  state.minutesTimer = setInterval(loadMinutes, 15000);
+  window.roomMinutes = {load: loadMinutes};  // for the browser test
+
   openDevices().then(listDevices);
 })();
