@@ -23,8 +23,8 @@ from media.models import Recording
 from minutes import access, services
 from minutes.models import CitizenSection, Minutes, MinutesState
 from scheduling.models import MatterKind, Registration
-from signaling.api import LoginOrJoinToken
 from sessions.models import ReceptionSession
+from signaling.api import LoginOrJoinToken
 
 TAGS = ["minutes"]
 # Payloads are plain JSON built by the functions below (documented in docs/minutes.md); errors are typed.
