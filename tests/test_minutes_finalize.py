@@ -245,3 +245,44 @@ def test_bad_inputs_are_typed_errors(office_tree, make_user):
           "minutes_not_final")
     # Nothing refused reached the history.
     assert MinutesRevision.objects.filter(minutes=minutes).count() == 1
+
+
+@pytest.mark.django_db
+def test_key_rotation_reencrypts_the_minutes_and_the_hash_still_verifies(office_tree, make_user, settings):
+    """``rotate_field_keys`` re-encrypts every encrypted field of the minutes — texts and the JSON list of
+    documents handed over — and the finalized hash (over the plaintext) still verifies with the new key."""
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.db import connection
+
+    from core import crypto
+    from minutes import services
+    from minutes.models import CitizenSection
+    from tests.room_helpers import open_room
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    crypto.reset_keys_cache()
+    try:
+        room = open_room(office_tree, make_user)
+        minutes = services.open_minutes(room["session"], room["secretary"])
+        section = services.add_section(minutes, room["secretary"], citizen_name="Lý Thị Ánh", kind="denunciation",
+                                       statement="Nội dung cần bảo mật")
+        services.save_section_field(section, room["secretary"], field="documents_handed_over",
+                                    value=[{"title": "Thư tay của bà Ánh", "pages": 1, "condition": "bản gốc"}],
+                                    base_version=0)
+        minutes = services.finalize(minutes, room["secretary"])
+        settings.FIELD_ENCRYPTION_KEYS = [new, old]
+        call_command("rotate_field_keys", stdout=open("/dev/null", "w"))
+        settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is retired
+        crypto.reset_keys_cache()
+        stored = CitizenSection.objects.get(pk=section.pk)
+        assert stored.documents_handed_over == [{"title": "Thư tay của bà Ánh", "pages": 1, "condition": "bản gốc"}]
+        assert stored.citizen_name == "Lý Thị Ánh" and services.verify(stored.minutes)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT documents_handed_over FROM minutes_citizensection WHERE id = %s", [section.pk])
+            raw = cursor.fetchone()[0]
+        assert raw.startswith("fernet:") and "Ánh" not in raw
+    finally:
+        settings.FIELD_ENCRYPTION_KEYS = []
+        crypto.reset_keys_cache()
