@@ -141,12 +141,9 @@ async def browser_citizen_admitted(playwright, base: str, session: str, host: Me
     return browser, page, citizen_pid
 
 
-@pytest.mark.integration
-@pytest.mark.django_db(transaction=True)
-def test_chromium_citizen_reconnects_after_the_socket_drops_without_a_new_admission(
-        office_tree, make_user, tmp_path, settings):
-    """The phone's socket dies mid-session: the page reconnects with its resume token, is welcomed back into
-    the room (no lobby, no admission), and media keeps flowing both ways."""
+def run_with_chromium_citizen(office_tree, make_user, tmp_path, settings, body) -> None:
+    """Daphne, a media worker, an aiortc host and Chromium as the admitted citizen; then ``await body(page,
+    host, citizen_pid, frames)`` (``frames``: what the page's socket received)."""
     chromium_or_skip()
     from playwright.async_api import async_playwright
 
@@ -163,26 +160,39 @@ def test_chromium_citizen_reconnects_after_the_socket_drops_without_a_new_admiss
                 browser, page, citizen_pid = await browser_citizen_admitted(
                     playwright, base, session, host, join_token(room["registrations"][0]), frames)
                 try:
-                    await host.sees_video_from(citizen_pid)
-                    lobby_entries = sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"])
-                    await page.evaluate("window.roomState.ws.close()")  # the line drops
-                    deadline = time.monotonic() + 20
-                    while not any(f["type"] == "welcome" and f.get("resumed") for f in frames):
-                        assert time.monotonic() < deadline, [f["type"] for f in frames]
-                        await asyncio.sleep(0.2)
-                    assert await page.is_visible("#room") and not await page.is_visible("#lobby")
-                    assert [f["type"] for f in frames].count("admitted") == 1  # admitted once, ever
-                    # The host saw the citizen drop and come back, never in the lobby again.
-                    await host.until(lambda f: f["type"] == "participant.updated"
-                                     and f["participant"]["pid"] == citizen_pid and f["participant"].get("connected") is False)
-                    assert sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"]) == lobby_entries
-                    await grows(page, f"sub:{host.pid}", "video", 10)
-                    await host.sees_video_from(citizen_pid)
+                    await body(page, host, citizen_pid, frames)
                 finally:
                     await host.close()
                     await browser.close()
 
         asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_chromium_citizen_reconnects_after_the_socket_drops_without_a_new_admission(
+        office_tree, make_user, tmp_path, settings):
+    """The phone's socket dies mid-session: the page reconnects with its resume token, is welcomed back into
+    the room (no lobby, no admission), and media keeps flowing both ways."""
+
+    async def body(page, host, citizen_pid, frames):
+        await host.sees_video_from(citizen_pid)
+        lobby_entries = sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"])
+        await page.evaluate("window.roomState.ws.close()")  # the line drops
+        deadline = time.monotonic() + 20
+        while not any(f["type"] == "welcome" and f.get("resumed") for f in frames):
+            assert time.monotonic() < deadline, [f["type"] for f in frames]
+            await asyncio.sleep(0.2)
+        assert await page.is_visible("#room") and not await page.is_visible("#lobby")
+        assert [f["type"] for f in frames].count("admitted") == 1  # admitted once, ever
+        # The host saw the citizen drop and come back, never in the lobby again.
+        await host.until(lambda f: f["type"] == "participant.updated" and f["participant"]["pid"] == citizen_pid
+                         and f["participant"].get("connected") is False)
+        assert sum(1 for f in host.frames if f["type"] == "lobby.updated" and f["lobby"]) == lobby_entries
+        await grows(page, f"sub:{host.pid}", "video", 10)
+        await host.sees_video_from(citizen_pid)
+
+    run_with_chromium_citizen(office_tree, make_user, tmp_path, settings, body)
 
 
 @pytest.mark.integration
@@ -190,40 +200,23 @@ def test_chromium_citizen_reconnects_after_the_socket_drops_without_a_new_admiss
 def test_chromium_citizen_switches_to_audio_only_in_the_room(office_tree, make_user, tmp_path, settings):
     """On a weak line the citizen ticks "audio only" in the room: their camera stops, the server renegotiates,
     the host's offer to them carries no video, and audio still flows both ways."""
-    chromium_or_skip()
-    from playwright.async_api import async_playwright
 
-    room = open_room(office_tree, make_user)
-    env = room_env(tmp_path)
-    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
-    with daphne(env, tmp_path / "daphne.log") as base, media_worker(env, tmp_path / "media.log"):
-        host = MediaClient("host", "red", cookie=login_cookie(base, room["host"].username))
-        host.session = session = str(room["session"].public_id)
-        frames: list[dict] = []
+    async def body(page, host, citizen_pid, frames):
+        offers_before = sum(1 for f in host.frames if f["type"] == "rtc.offer")
+        await page.check("#audio-only-room")
+        # The browser published again without a camera: the host gets a new offer, audio only.
+        offer = await host.until(lambda f: f["type"] == "rtc.offer" and f["pc"] == f"sub:{citizen_pid}"
+                                 and sum(1 for g in host.frames[:host.frames.index(f) + 1]
+                                         if g["type"] == "rtc.offer") > offers_before)
+        assert "m=audio" in offer["sdp"] and "m=video" not in offer["sdp"]
+        assert (await page.evaluate("window.roomState.local.getVideoTracks().length")) == 0
+        # The browser refused the host's video in its new answer, and still hears the host.
+        await grows(page, f"sub:{host.pid}", "audio", 20)
+        sub = await page.evaluate(f"window.roomState.pcs['sub:{host.pid}'].localDescription.sdp")
+        assert "a=inactive" in sub.split("m=video", 1)[1]
+        # The host still hears the citizen (the browser's fake microphone beeps).
+        probe = await host.probe(citizen_pid, "audio")
+        await probe.wait_for_sound(10)
+        await page.screenshot(path=str(ARTIFACTS / "room-citizen-audio-only-chromium.png"), full_page=True)
 
-        async def scenario():
-            async with async_playwright() as playwright:
-                browser, page, citizen_pid = await browser_citizen_admitted(
-                    playwright, base, session, host, join_token(room["registrations"][0]), frames)
-                try:
-                    offers_before = sum(1 for f in host.frames if f["type"] == "rtc.offer")
-                    await page.check("#audio-only-room")
-                    # The browser published again without a camera: the host gets a new offer, audio only.
-                    offer = await host.until(lambda f: f["type"] == "rtc.offer" and f["pc"] == f"sub:{citizen_pid}"
-                                             and sum(1 for g in host.frames[:host.frames.index(f) + 1]
-                                                     if g["type"] == "rtc.offer") > offers_before)
-                    assert "m=audio" in offer["sdp"] and "m=video" not in offer["sdp"]
-                    assert (await page.evaluate("window.roomState.local.getVideoTracks().length")) == 0
-                    # The browser refused the host's video in its new answer, and still hears the host.
-                    await grows(page, f"sub:{host.pid}", "audio", 20)
-                    sub = await page.evaluate(f"window.roomState.pcs['sub:{host.pid}'].localDescription.sdp")
-                    assert "a=inactive" in sub.split("m=video", 1)[1]
-                    # The host still hears the citizen (the browser's fake microphone beeps).
-                    probe = await host.probe(citizen_pid, "audio")
-                    await probe.wait_for_sound(10)
-                    await page.screenshot(path=str(ARTIFACTS / "room-citizen-audio-only-chromium.png"), full_page=True)
-                finally:
-                    await host.close()
-                    await browser.close()
-
-        asyncio.run(scenario())
+    run_with_chromium_citizen(office_tree, make_user, tmp_path, settings, body)
