@@ -3,9 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Họ và tên"), max_length=255)
-    identifier = forms.CharField(label=_("Số điện thoại hoặc thư điện tử"), max_length=254)
-    password = forms.CharField(label=_("Mật khẩu"), widget=forms.PasswordInput, max_length=128, strip=False)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=255,
+                                help_text=_("Ghi đúng như trên giấy tờ tùy thân."),
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    identifier = forms.CharField(
+        label=_("Số điện thoại hoặc thư điện tử"), max_length=254,
+        help_text=_("Mã xác minh sẽ được gửi đến đây. Ví dụ: 0912345678 hoặc ten@example.com"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}))
+    password = forms.CharField(label=_("Mật khẩu"), max_length=128, strip=False,
+                               help_text=_("Ít nhất 8 ký tự, không chỉ gồm chữ số, không quá dễ đoán."),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
 
 class VerifyForm(forms.Form):
@@ -14,5 +21,8 @@ class VerifyForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    identifier = forms.CharField(label=_("Số điện thoại hoặc thư điện tử"), max_length=254)
-    password = forms.CharField(label=_("Mật khẩu"), widget=forms.PasswordInput, max_length=128, strip=False)
+    identifier = forms.CharField(
+        label=_("Số điện thoại hoặc thư điện tử"), max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}))
+    password = forms.CharField(label=_("Mật khẩu"), max_length=128, strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

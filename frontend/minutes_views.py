@@ -17,10 +17,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import IdDocumentType
 from core.errors import DomainError
+from frontend import views as frontend_views
 from minutes import access, services
 from minutes.api import minutes_data
 from minutes.models import Minutes, MinutesState
@@ -59,15 +61,26 @@ def lines_to_documents(text: str) -> list[dict]:
     return items
 
 
+# The room page, allowed in a frame of our own origin only: the secretary's console puts it beside the minutes.
+room_embedded = xframe_options_sameorigin(frontend_views.room)
+
+
+@login_required
+@require_http_methods(["GET"])
+def secretary_console(request, public_id):
+    """Bàn thư ký: the live room and the minutes editor side by side (stacked on a phone)."""
+    return minutes_editor(request, public_id, console=True)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def minutes_editor(request, public_id):
+def minutes_editor(request, public_id, console=False):
     session = _session(request, public_id)
     minutes = Minutes.objects.filter(session=session).first()
     if request.method == "POST":
         return _save_form(request, session, minutes)
     context = {"session": session, "minutes": minutes, "kinds": MatterKind.choices,
-               "id_types": IdDocumentType.choices}
+               "id_types": IdDocumentType.choices, "console": console and session.status == "open"}
     if minutes is not None:
         data = minutes_data(minutes, full=True, viewer=request.user, request=request)
         for section in data["sections"]:
@@ -78,11 +91,14 @@ def minutes_editor(request, public_id):
 
 
 def _save_form(request, session, minutes):
-    """The no-JavaScript path: open the minutes, or save every field whose value changed."""
+    """The no-JavaScript path: open the minutes, or save every field whose value changed. Back to the page
+    the form came from (the editor, or the secretary's console)."""
+    back = (reverse("frontend:secretary-console", args=[session.public_id]) if request.POST.get("console")
+            else _editor_url(session))
     try:
         if minutes is None or request.POST.get("action") == "open":
             services.open_minutes(session, request.user, request=request)
-            return redirect(_editor_url(session))
+            return redirect(back)
         saved, conflicts = 0, 0
         for key, raw in request.POST.items():
             if not key.startswith("f:"):
@@ -106,7 +122,7 @@ def _save_form(request, session, minutes):
                                         "hãy xem lại.") % {"n": conflicts})
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(_editor_url(session))
+    return redirect(back)
 
 
 def _form_value(field, raw, post):

@@ -8,6 +8,7 @@ Public pages show sessions only, never registrations: a denunciation (tố cáo)
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -28,7 +30,7 @@ from accounts.models import Role, User
 from core.errors import DomainError
 from core.text import fold
 from offices.models import Office, Tier
-from scheduling.links import join_url
+from scheduling.links import make_join_token
 from scheduling.models import ACTIVE_REGISTRATION_STATUSES, MatterKind, Registration, RegistrationStatus
 from scheduling.services import registrations
 from sessions.models import ReceptionSession, SessionSite, SessionSlot
@@ -314,15 +316,49 @@ def session_detail(request, public_id):
     })
 
 
+def countdown_text(starts_at: datetime, now: datetime) -> str:
+    """The server-rendered countdown ("Còn 2 ngày, 3 giờ đến giờ tiếp của bạn."); countdown.js keeps it
+    current in the browser with the same message (COUNTDOWN_TEMPLATE)."""
+    if starts_at <= now:
+        return str(COUNTDOWN_STARTED)
+    return str(COUNTDOWN_TEMPLATE) % {"left": time_left(starts_at - now)}
+
+
+def time_left(delta: timedelta) -> str:
+    """"12 ngày 7 giờ", "3 giờ 20 phút", "5 phút": the two largest units (as countdown.js writes them)."""
+    minutes = max(1, -(-int(delta.total_seconds()) // 60))
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)s ngày", "%(n)s ngày", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)s giờ", "%(n)s giờ", hours) % {"n": hours})
+    if mins and not days:
+        parts.append(ngettext("%(n)s phút", "%(n)s phút", mins) % {"n": mins})
+    return " ".join(parts[:2])
+
+
+COUNTDOWN_TEMPLATE = gettext_lazy("Còn %(left)s đến giờ tiếp của bạn.")
+COUNTDOWN_STARTED = gettext_lazy("Đã đến giờ tiếp của bạn.")
+
+
 def _registration_row(registration: Registration, now: datetime) -> dict:
     active = registration.status in ACTIVE_REGISTRATION_STATUSES
     upcoming = registration.slot_ends_at > now
     live = registration.session.status in registrations.REGISTRABLE_STATUSES
+    joinable = registration.status == RegistrationStatus.CONFIRMED and upcoming and live
+    device_check = ""
+    if joinable:
+        device_check = "{}?{}#precheck".format(
+            reverse("frontend:room", kwargs={"session": registration.session.public_id}),
+            urlencode({"token": make_join_token(registration)}))
     return {
         "registration": registration,
         "position": registrations.waitlist_position(registration),
-        "join_url": join_url(registration) if (
-            registration.status == RegistrationStatus.CONFIRMED and upcoming and live) else "",
+        # On the page the link is relative (same host as the page); messages (SMS, e-mail) carry the absolute one.
+        "join_url": reverse("frontend:join", kwargs={"token": make_join_token(registration)}) if joinable else "",
+        "device_check_url": device_check,
+        "countdown": countdown_text(registration.slot_starts_at, now) if active and upcoming else "",
         "can_cancel": active and registration.slot_starts_at > now,
     }
 
@@ -336,6 +372,7 @@ def my_registrations(request):
     upcoming = mine.filter(status__in=ACTIVE_REGISTRATION_STATUSES, slot_ends_at__gt=now)
     others = mine.exclude(pk__in=upcoming.values("pk"))
     return render(request, "frontend/schedule/my_registrations.html", {
+        "now": now, "countdown_template": COUNTDOWN_TEMPLATE, "countdown_started": COUNTDOWN_STARTED,
         "upcoming": [_registration_row(r, now) for r in upcoming.order_by("slot_starts_at", "pk")],
         "others": [_registration_row(r, now)
                    for r in others.order_by("-slot_starts_at", "-pk")[:PAST_REGISTRATIONS_SHOWN]],

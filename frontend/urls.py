@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import schedule_urls, views, workspace_urls
+from frontend import cases_urls, oversight_urls, schedule_urls, views, workspace_urls
 
 app_name = "frontend"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("dang-xuat/", views.logout_view, name="logout"),
     path("tham-gia/<str:token>/", views.join, name="join"),
     path("phong/<uuid:session>/", views.room, name="room"),
+    path("noi-quy/", views.rules, name="rules"),
 ]
 urlpatterns += schedule_urls.urlpatterns
 urlpatterns += workspace_urls.urlpatterns
+urlpatterns += cases_urls.urlpatterns
+urlpatterns += oversight_urls.urlpatterns

@@ -1,8 +1,12 @@
 """Server-rendered pages: they work without JavaScript. Views translate forms to service calls."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,25 +19,54 @@ from offices.models import Office, Tier
 
 
 def home(request):
-    provinces = Office.objects.filter(tier=Tier.PROVINCIAL, is_active=True).order_by("name")
+    provinces = Office.objects.filter(tier=Tier.PROVINCIAL, is_active=True).order_by("admin_unit_name", "name")
     return render(request, "frontend/home.html", {"provinces": provinces})
 
 
-def office_directory(request):
-    q = (request.GET.get("q") or "")[:100]
+def search_offices(q: str):
+    """Active offices whose folded name and administrative unit contain every word of ``q`` (typed with or
+    without diacritics: "bac ninh" finds "Bắc Ninh"); without words, the central and provincial offices.
+    ``Office.search_text`` is ``core.text.fold(name + admin unit)``, stored by ``offices.services``."""
     qs = Office.objects.filter(is_active=True).select_related("parent")
-    for word in fold(q).split():
+    words = fold(q).split()
+    for word in words:
         qs = qs.filter(search_text__contains=word)
-    if not q:
+    if not words:
         qs = qs.filter(tier__in=[Tier.CENTRAL, Tier.PROVINCIAL])
-    page = Paginator(qs.order_by("path"), 30).get_page(request.GET.get("page"))
+    return qs.order_by("path")
+
+
+def office_directory(request):
+    q = (request.GET.get("q") or "").strip()[:100]
+    page = Paginator(search_offices(q), 30).get_page(request.GET.get("page"))
     return render(request, "frontend/offices.html", {"page": page, "q": q})
 
 
+UPCOMING_SESSIONS_SHOWN = 10
+
+
 def office_detail(request, code):
+    """An office's public page: its details, its coming public sessions (hosted there or with a connected
+    site there), and the offices beneath it."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from sessions.models import ReceptionSession, SessionSite
+
     office = get_object_or_404(Office.objects.select_related("parent"), code=code, is_active=True)
     children = office.children.filter(is_active=True).order_by("name")
-    return render(request, "frontend/office_detail.html", {"office": office, "children": children})
+    site_here = SessionSite.objects.filter(session=OuterRef("pk"), office=office)
+    upcoming = (ReceptionSession.objects.public().filter(Q(host_office=office) | Exists(site_here),
+                                                         ends_at__gt=timezone.now())
+                .select_related("host_office", "host").order_by("starts_at", "pk")[:UPCOMING_SESSIONS_SHOWN])
+    if office.tier == Tier.PROVINCIAL and office.admin_unit_code:
+        schedule_query = {"province": office.admin_unit_code}
+    elif office.tier == Tier.COMMUNE:
+        schedule_query = {"commune": office.admin_unit_name.split(",")[0] if office.admin_unit_name else office.name}
+    else:
+        schedule_query = {"tier": office.tier}
+    return render(request, "frontend/office_detail.html", {
+        "office": office, "children": children, "upcoming": list(upcoming),
+        "schedule_url": f"{reverse('frontend:schedule')}?{urlencode(schedule_query)}"})
 
 
 def _form_error(form, exc: DomainError):
@@ -119,7 +152,13 @@ def join(request, token):
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         registration = None
     status = 200 if registration else 404
-    return render(request, "frontend/join.html", {"registration": registration, "token": token}, status=status)
+    countdown = ""
+    if registration is not None and registration.slot_ends_at > timezone.now():
+        from frontend.schedule_views import countdown_text
+
+        countdown = countdown_text(registration.slot_starts_at, timezone.now())
+    return render(request, "frontend/join.html", {"registration": registration, "token": token,
+                                                  "countdown": countdown}, status=status)
 
 
 def room(request, session):
@@ -162,3 +201,17 @@ def room(request, session):
         },
     }
     return render(request, "frontend/room.html", {"reception": reception, "token": token, "labels": labels})
+
+
+def rules(request):
+    """The reception rules (nội quy tiếp công dân): public. Numbers come from the settings they live in."""
+    from django.conf import settings
+
+    from scheduling.services.registrations import representatives_required
+
+    large = settings.GROUP_CASE_LARGE_THRESHOLD
+    return render(request, "frontend/rules.html", {
+        "notify_days": getattr(settings, "CASE_CITIZEN_NOTICE_WORKING_DAYS", 10),
+        "group_min": settings.GROUP_CASE_MIN_PEOPLE, "group_large": large,
+        "reps_small": representatives_required(large)[1], "reps_large": representatives_required(large + 1)[1],
+    })

@@ -18,6 +18,8 @@ urlpatterns = [
     path("lam-viec/phien/<uuid:public_id>/bien-ban/", minutes_views.minutes_editor, name="minutes-editor"),
     path("lam-viec/phien/<uuid:public_id>/bien-ban/phan/<int:section_id>/vu-viec/", minutes_views.minutes_section_case,
          name="minutes-section-case"),
+    path("lam-viec/phien/<uuid:public_id>/ban-thu-ky/", minutes_views.secretary_console, name="secretary-console"),
+    path("lam-viec/phien/<uuid:session>/phong-nhung/", minutes_views.room_embedded, name="room-embedded"),
     path("lam-viec/phien/<uuid:public_id>/bien-ban/khoa/", minutes_views.minutes_finalize, name="minutes-finalize"),
     path("lam-viec/lanh-dao/<int:leader_id>/", views.leader_calendar, name="leader-calendar"),
     path("lam-viec/lanh-dao/<int:leader_id>/nhap-ical/", views.import_ical, name="leader-calendar-import"),

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "cases",
     "minutes",
     "documents",
+    "oversight",
     "frontend",
 ]
 

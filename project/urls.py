@@ -15,6 +15,7 @@ api_patterns = [
     path("cases/", include("cases.api_urls")),
     path("minutes/", include("minutes.api_urls")),
     path("documents/", include("documents.api_urls")),
+    path("oversight/", include("oversight.api_urls")),
     path("", include("scheduling.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -229,3 +229,19 @@ def test_chromium_citizen_confirms_the_minutes_on_the_room_page(office_tree, mak
         asyncio.run(scenario())
     section.refresh_from_db()
     assert section.citizen_confirmed_at is not None
+
+
+@pytest.mark.django_db
+def test_the_secretary_console_puts_the_room_beside_the_minutes(client, office_tree, make_user):
+    room = open_room(office_tree, make_user)
+    session = room["session"]
+    client.force_login(room["secretary"], backend="accounts.backends.PhoneOrEmailBackend")
+    minutes_services.open_minutes(session, room["secretary"])
+    html = client.get(reverse("frontend:secretary-console", args=[session.public_id])).content.decode()
+    embedded = reverse("frontend:room-embedded", args=[session.public_id])
+    assert f'src="{embedded}"' in html and 'allow="camera; microphone' in html and 'id="minutes-form"' in html
+    framed = client.get(embedded)
+    assert framed.status_code == 200 and framed["X-Frame-Options"] == "SAMEORIGIN"
+    assert client.get(reverse("frontend:room", args=[session.public_id]))["X-Frame-Options"] == "DENY"
+    workspace = client.get(reverse("frontend:minutes-editor", args=[session.public_id])).content.decode()
+    assert reverse("frontend:secretary-console", args=[session.public_id]) in workspace
