@@ -307,6 +307,17 @@ def _session_rows(office: Office, now: datetime, failed=None) -> list[dict]:
     return rows
 
 
+def _site_sessions(office: Office, now: datetime) -> list:
+    """Sessions of other offices in which this office is a connected site (điểm cầu): its staff join them
+    from here. Today's first."""
+    return list(ReceptionSession.objects
+                .filter(sites__office=office, sites__is_host=False, ends_at__gt=now,
+                        starts_at__lt=now + timedelta(days=SESSIONS_DAYS_AHEAD),
+                        status__in=[SessionStatus.PUBLISHED, SessionStatus.OPEN])
+                .exclude(host_office=office).select_related("host_office", "host")
+                .order_by("starts_at", "pk").distinct()[:MAX_SESSIONS_SHOWN])
+
+
 def _plan_rows(office: Office, user) -> list[dict]:
     today = timezone.localdate()
     rows = []
@@ -343,6 +354,7 @@ def _render_workspace(request, offices, office: Office | None, *, plan_form=None
         context.update({
             "plans": _plan_rows(office, user),
             "rows": _session_rows(office, now, failed),
+            "site_sessions": _site_sessions(office, now),
             "plan_form": plan_form,
             "leaders": [{"user": leader, "can_calendar": can(user, Action.ENGAGEMENT_MANAGE, leader)}
                         for leader in leaders],

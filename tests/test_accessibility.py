@@ -80,6 +80,7 @@ def portal_pages(portal: dict) -> list[tuple[str, str, bool]]:
         ("schedule", "/lich-tiep/?province=24", False),
         ("session-register", f"/lich-tiep/{portal['open'].public_id}/", True),
         ("my-registrations", "/cua-toi/dang-ky/", True),
+        ("my-cases", "/cua-toi/vu-viec/", True),
         ("login", "/dang-nhap/", False),
         ("signup", "/dang-ky/", False),
         ("join", f"/tham-gia/{token}/", False),

@@ -25,7 +25,7 @@ def test_every_citizen_page_stays_under_the_javascript_budget(portal_server):  #
     from playwright.sync_api import sync_playwright
 
     base, portal, cookie = portal_server
-    pages = [*portal_pages(portal), ("my-cases", "/cua-toi/vu-viec/", True)]
+    pages = portal_pages(portal)
     totals: dict[str, int] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

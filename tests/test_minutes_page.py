@@ -242,6 +242,7 @@ def test_the_secretary_console_puts_the_room_beside_the_minutes(client, office_t
     assert f'src="{embedded}"' in html and 'allow="camera; microphone' in html and 'id="minutes-form"' in html
     framed = client.get(embedded)
     assert framed.status_code == 200 and framed["X-Frame-Options"] == "SAMEORIGIN"
+    assert 'class="site-header"' not in framed.content.decode() and 'id="room-app"' in framed.content.decode()
     assert client.get(reverse("frontend:room", args=[session.public_id]))["X-Frame-Options"] == "DENY"
     workspace = client.get(reverse("frontend:minutes-editor", args=[session.public_id])).content.decode()
     assert reverse("frontend:secretary-console", args=[session.public_id]) in workspace

@@ -90,7 +90,8 @@ async def test_whole_control_flow(office_tree, make_user):
     assert (await drain(officer_ws, "session.ended"))[-1]["type"] == "session.ended"
     kinds = await database_sync_to_async(lambda: list(RoomRecord.objects.values_list("kind", flat=True)))()
     assert {"joined", "identity_checked", "admitted", "muted", "removed", "ended"} <= set(kinds)
-    for ws in (host_ws, officer_ws, secretary_ws):
+    # Every socket ends here, closed by the server or not: no consumer task is left for the loop's teardown.
+    for ws in (host_ws, officer_ws, secretary_ws, citizen_ws, again):
         await ws.disconnect()
 
 
@@ -111,7 +112,8 @@ async def test_refusal_with_legal_ground(office_tree, make_user):
     # Refused: cannot come back, not even by login.
     back = await connect(room["session"], room["citizens"][0])
     assert (await hello(back))["code"] == "refused"
-    await host_ws.disconnect()
+    for ws in (host_ws, citizen_ws, back):
+        await ws.disconnect()
 
 
 async def test_who_may_enter(office_tree, make_user):
