@@ -283,6 +283,42 @@ class ExtendForm(DomainForm):
             "n": limit, "m": deadlines.denunciation_max_extensions()}
 
 
+SPLIT_PARTS = 3  # rows offered by the split form; at least two must be filled
+
+
+class SplitForm(DomainForm):
+    """Tách đơn: a mixed matter becomes one case per part (the first part stays on this case)."""
+
+    field_map = {"parts": "part1_summary"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, SPLIT_PARTS + 1):
+            required = n <= 2
+            self.fields[f"part{n}_kind"] = forms.ChoiceField(
+                label=_("Phần %(n)s: loại việc") % {"n": n}, required=required,
+                choices=([] if required else _blank(_("— Không dùng —"))) + list(MatterKind.choices))
+            self.fields[f"part{n}_field"] = forms.ChoiceField(
+                label=_("Phần %(n)s: lĩnh vực") % {"n": n}, required=required, choices=CaseField.choices,
+                initial=CaseField.OTHER)
+            self.fields[f"part{n}_summary"] = forms.CharField(
+                label=_("Phần %(n)s: tóm tắt nội dung") % {"n": n}, required=required, max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}))
+
+    def parts(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"kind": data[f"part{n}_kind"], "field": data[f"part{n}_field"] or CaseField.OTHER,
+                 "summary": data[f"part{n}_summary"]}
+                for n in range(1, SPLIT_PARTS + 1) if data.get(f"part{n}_kind") and data.get(f"part{n}_summary")]
+
+
+class LinkPreviousForm(DomainForm):
+    """Tiếp khiếu, tiếp tố: the earlier case this one repeats, by its number."""
+
+    number = forms.CharField(label=gettext_lazy("Số vụ việc trước (ví dụ X01001-2026-0007)"), max_length=40)
+    field_map = {"previous": "number"}
+
+
 class DocumentForm(DomainForm):
     file = forms.FileField(label=gettext_lazy("Tệp (PDF, JPEG hoặc PNG, tối đa 20 MB)"),
                            widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
@@ -472,6 +508,10 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         context["extend_form"] = bound.get("extend") or ExtendForm(prefix="extend")
     if may_write:
         context["document_form"] = bound.get("document") or DocumentForm(prefix="document")
+        if case.state in workflow.SPLITTABLE_STATES:
+            context["split_form"] = bound.get("split") or SplitForm(prefix="split")
+        if case.previous_case_id is None and case.kind in (MatterKind.COMPLAINT, MatterKind.DENUNCIATION):
+            context["link_form"] = bound.get("link") or LinkPreviousForm(prefix="link")
     context["bound"] = set(bound)
     return context
 
@@ -595,7 +635,46 @@ def _post_document(request, case: Case):
     return redirect(_detail_url(case, "documents"))
 
 
-POST_HANDLERS = {"assign": _post_assign, "extend": _post_extend, "document": _post_document}
+def _post_split(request, case: Case):
+    if not access.may_write(request.user, case):
+        raise PermissionDenied
+    form = SplitForm(request.POST, prefix="split")
+    if not form.is_valid():
+        messages.error(request, _("Chưa tách được. Vui lòng xem lại các ô được đánh dấu."))
+        return _rerender(request, case, "split", form)
+    try:
+        siblings = services.split_case(case, form.parts(), request.user, request=request)
+    except DomainError as exc:
+        _refused(request, exc, form)
+        return _rerender(request, case, "split", form)
+    messages.success(request, _("Đã tách thành %(n)s vụ việc: %(numbers)s.") % {
+        "n": len(siblings), "numbers": ", ".join(c.number for c in siblings)})
+    return redirect(_detail_url(case, "links"))
+
+
+def _post_link(request, case: Case):
+    if not access.may_write(request.user, case):
+        raise PermissionDenied
+    form = LinkPreviousForm(request.POST, prefix="link")
+    if not form.is_valid():
+        messages.error(request, _("Chưa liên kết được. Vui lòng xem lại ô đã đánh dấu."))
+        return _rerender(request, case, "link", form)
+    previous = access.visible_cases(request.user).filter(number=form.cleaned_data["number"].strip()).first()
+    if previous is None:
+        form.add_error("number", _("Không tìm thấy vụ việc có số này trong các vụ việc bạn được xem."))
+        messages.error(request, _("Chưa liên kết được. Vui lòng xem lại ô đã đánh dấu."))
+        return _rerender(request, case, "link", form)
+    try:
+        services.link_previous(case, previous, request.user, request=request)
+    except DomainError as exc:
+        _refused(request, exc, form)
+        return _rerender(request, case, "link", form)
+    messages.success(request, _("Đã liên kết với vụ việc trước số %(number)s.") % {"number": previous.number})
+    return redirect(_detail_url(case, "links"))
+
+
+POST_HANDLERS = {"assign": _post_assign, "extend": _post_extend, "document": _post_document,
+                 "split": _post_split, "link": _post_link}
 
 
 # --- the citizen's own cases -------------------------------------------------------------------------------

@@ -360,3 +360,36 @@ def test_chromium_officer_filters_the_inbox_and_opens_a_case(office_tree, make_u
                     await browser.close()
 
         asyncio.run(scenario())
+
+
+@pytest.mark.django_db
+def test_split_a_mixed_matter_and_link_a_repeated_complaint_on_the_page(office_tree, people):
+    commune = office_tree["commune011"]
+    mixed = make_case(commune, by=people["officer"], kind="complaint", summary="Khiếu nại bồi thường và kiến nghị làm đường.")
+    client = browser_client(people["officer"])
+    page = client.get(detail_url(mixed)).content.decode()
+    assert 'id="split"' in page and 'id="link"' in page
+    # Only one part filled: a field error, nothing split.
+    response = client.post(detail_url(mixed), {"form": "split", "split-part1_kind": "complaint",
+                                               "split-part1_field": "land", "split-part1_summary": "Khiếu nại bồi thường."})
+    assert response.status_code == 400 and 'role="alert"' in response.content.decode()
+    response = client.post(detail_url(mixed), {
+        "form": "split", "split-part1_kind": "complaint", "split-part1_field": "land",
+        "split-part1_summary": "Khiếu nại bồi thường.", "split-part2_kind": "petition", "split-part2_field": "other",
+        "split-part2_summary": "Kiến nghị làm đường liên thôn.", "split-part3_kind": "", "split-part3_summary": ""},
+        follow=True)
+    assert "Đã tách thành 2 vụ việc" in response.content.decode()
+    part = Case.objects.get(split_from=mixed)
+    assert part.kind == "petition" and Case.objects.get(pk=mixed.pk).summary == "Khiếu nại bồi thường."
+
+    earlier = make_case(commune, by=people["officer"], kind="complaint")
+    response = client.post(detail_url(mixed), {"form": "link", "link-number": "KHONG-CO"})
+    assert response.status_code == 400 and "Không tìm thấy vụ việc có số này" in response.content.decode()
+    response = client.post(detail_url(mixed), {"form": "link", "link-number": earlier.number}, follow=True)
+    assert f"Đã liên kết với vụ việc trước số {earlier.number}" in response.content.decode()
+    assert Case.objects.get(pk=mixed.pk).previous_case_id == earlier.pk
+    # A case of another commune is not found (the officer may not see it).
+    stranger = make_case(office_tree["commune012"], kind="complaint")
+    other = make_case(commune, by=people["officer"], kind="complaint")
+    response = client.post(detail_url(other), {"form": "link", "link-number": stranger.number})
+    assert response.status_code == 400
