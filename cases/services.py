@@ -234,17 +234,20 @@ def _citizen_party(user) -> dict:
             "contact": user.phone or user.email or ""}
 
 
-def create_case_from_registration(registration, by, **overrides) -> Case:
+def create_case_from_registration(registration, by, *, identity: dict | None = None, **overrides) -> Case:
     """A case pre-filled from a citizen's registration (đăng ký tiếp): the host office, the matter's kind and
     summary, people count, the citizen (name, address, ID document) and the group's representatives. Any
-    keyword of :func:`create_case` may be overridden."""
+    keyword of :func:`create_case` may be overridden; ``identity`` (``full_name``, ``address``,
+    ``id_number``, ``contact``) replaces the registered citizen's details it gives — the identity checked at
+    the reception."""
     session = registration.session
     citizen = registration.citizen
     is_group = registration.people_count >= _group_threshold()
-    parties = [{**_citizen_party(citizen), "is_representative": is_group}]
+    main = {**_citizen_party(citizen), **{k: v for k, v in (identity or {}).items() if v}, "is_representative": is_group}
+    parties = [main]
     for rep in registration.representatives or []:
         name = str(rep.get("full_name", "")).strip()
-        if name and name != citizen.full_name:
+        if name and name not in (citizen.full_name, main["full_name"]):
             parties.append({"full_name": name, "contact": str(rep.get("phone", "")), "is_representative": True})
     values = {
         "office": session.host_office, "kind": registration.matter_kind, "summary": registration.matter_summary,

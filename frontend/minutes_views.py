@@ -100,13 +100,14 @@ def _save_form(request, session, minutes):
             services.open_minutes(session, request.user, request=request)
             return redirect(back)
         saved, conflicts = 0, 0
+        sections = {str(section.pk): section for section in minutes.sections.all()}
         for key, raw in request.POST.items():
             if not key.startswith("f:"):
                 continue
             _prefix, scope, field = key.split(":", 2)
             base = request.POST.get(f"v:{scope}:{field}", "0")
             value = _form_value(field, raw, request.POST)
-            current = _current_value(minutes, scope, field)
+            current = _current_value(minutes, sections, scope, field)
             if value == current:
                 continue
             kwargs = {"field": field, "value": value, "base_version": int(base) if base.isdigit() else -1,
@@ -135,10 +136,14 @@ def _form_value(field, raw, post):
     return raw
 
 
-def _current_value(minutes, scope, field):
+def _current_value(minutes, sections, scope, field):
+    """The stored value of a posted field; a field that is not editable is "changed", so the save refuses it
+    with a typed error instead of this page failing."""
+    if field not in (services.HEADER_FIELDS if scope == "h" else services.SECTION_FIELDS):
+        return object()
     if scope == "h":
         return services.dump(getattr(minutes, field))
-    section = minutes.sections.filter(pk=int(scope)).first() if scope.isdigit() else None
+    section = sections.get(scope)
     if section is None:
         raise services.MinutesError(_("Không tìm thấy phần biên bản."), "not_found")
     return services.dump(getattr(section, field))

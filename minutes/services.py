@@ -745,22 +745,17 @@ def create_case_from_section(section: CitizenSection, by, request=None):
             raise MinutesError(_("Phần ghi này đã được chuyển thành vụ việc."), "already_linked")
         if not section.kind:
             raise MinutesError(_("Hãy chọn loại việc trước khi tạo vụ việc."), "required", "kind")
-        party = {"full_name": section.citizen_name, "address": section.citizen_address,
-                 "id_number": section.id_document_number, "user": section.citizen,
-                 "contact": (section.citizen.phone or section.citizen.email or "") if section.citizen_id else ""}
-        values = {"kind": section.kind, "summary": section.statement or "", "people_count": section.people_count}
+        prefill = section_case_prefill(section)
+        identity = {"full_name": prefill["citizen_name"], "address": prefill["citizen_address"],
+                    "id_number": prefill["id_document_number"]}
+        values = {"kind": prefill["kind"], "summary": prefill["summary"] or "", "people_count": prefill["people_count"]}
         if section.registration_id:
-            registration = section.registration
-            party["is_representative"] = registration.people_count >= getattr(settings, "GROUP_CASE_MIN_PEOPLE", 5)
-            representatives = [
-                {"full_name": str(rep.get("full_name", "")).strip(), "contact": str(rep.get("phone", "")),
-                 "is_representative": True}
-                for rep in registration.representatives or []
-                if str(rep.get("full_name", "")).strip() not in ("", section.citizen_name)]
-            case = case_services.create_case_from_registration(
-                registration, by, **values, parties=[party, *representatives], request=request)
+            case = case_services.create_case_from_registration(section.registration, by, identity=identity,
+                                                               request=request, **values)
         else:
             session = minutes.session
+            party = {**identity, "user": section.citizen,
+                     "contact": (section.citizen.phone or section.citizen.email or "") if section.citizen_id else ""}
             case = case_services.create_case(
                 by=by, office=session.host_office, source=CaseSource.SESSION, session=session,
                 parties=[party], received_on=timezone.localtime(minutes.started_at or session.starts_at).date(),

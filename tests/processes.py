@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def require_program(name: str, package: str, path: str | None = None) -> None:
+    """Skip a test whose Debian program is missing — only outside CI: under ``CI=true`` the test fails, since
+    ``make test`` installs it (scripts/system_packages.sh) and CI must not skip the integration suite."""
+    import pytest
+
+    if shutil.which(name) is None or (path is not None and not os.path.exists(path)):
+        message = f"{name} is missing (apt-get install {package})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def free_port() -> int:
@@ -214,3 +227,21 @@ def turn_server(log_path: Path, secret: str, port: int | None = None):
     finally:
         stop(proc, 10)
         log.close()
+
+
+async def in_thread(function, *args, **kwargs):
+    """Run a synchronous (database) call from a test's event loop."""
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(function)(*args, **kwargs)
+
+
+async def wait_for(predicate, timeout: float = 20, what: str = "condition"):
+    """Poll a synchronous (database) predicate from a test's event loop until it is truthy; return it."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not (result := await in_thread(predicate)):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.3)
+    return result

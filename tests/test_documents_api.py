@@ -16,8 +16,9 @@ from audit.models import AuditEntry
 from cases import services as case_services
 from documents.forms import RECEPTION_LOG_HEADERS
 from minutes import services as minutes_services
+from tests.cases_helpers import login as client_for
 from tests.room_helpers import open_room
-from tests.test_secrecy_e2e import client_for, docx_text, pdf_text
+from tests.test_secrecy_e2e import docx_text, pdf_text
 
 CITIZEN = "Nguyễn Thị Hường"
 ADDRESS = "Thôn Đồng Xuân, xã Yên Phụ"

@@ -14,7 +14,6 @@ Screenshots of every step are saved in test-artifacts/journey-*.png.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from django.utils import timezone
@@ -23,27 +22,13 @@ from accounts.models import Role
 from cases.models import Case
 from offices.services import _search_text
 from sessions import services as session_services
-from tests.processes import daphne
+from tests.processes import daphne, in_thread, wait_for
 from tests.scheduling_helpers import future_session
 from tests.test_room_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 from tests.test_room_integration import login_cookie, room_env, use_layer
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-async def in_thread(function, *args, **kwargs):
-    from channels.db import database_sync_to_async
-
-    return await database_sync_to_async(function)(*args, **kwargs)
-
-
-async def wait_for(predicate, timeout: float = 20, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not (result := await in_thread(predicate)):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.3)
-    return result
 
 
 @pytest.mark.integration

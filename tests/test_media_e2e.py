@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
-import shutil
 
 import pytest
 import websockets
@@ -411,13 +409,9 @@ def test_media_flows_through_a_real_turn_server_with_the_time_limited_credential
     from aiortc import RTCIceServer
     from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
-    from tests.processes import turn_server
+    from tests.processes import require_program, turn_server
 
-    if shutil.which("turnserver") is None:  # scripts/system_packages.sh installs coturn
-        message = "coturn's turnserver is missing (apt-get install coturn)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_program("turnserver", "coturn")
     room = open_room(office_tree, make_user)
     with turn_server(tmp_path / "turn.log", secret="bac-ninh-secret") as turn_url:
         env = room_env(tmp_path, TURN_URLS=turn_url, TURN_SECRET="bac-ninh-secret", STUN_URLS="")

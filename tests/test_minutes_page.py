@@ -5,7 +5,6 @@ in Chromium with the autosave script (a second editor's save is merged, nothing 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from django.urls import reverse
@@ -55,6 +54,11 @@ def test_the_editor_works_without_javascript(client, office_tree, make_user):
     section.refresh_from_db()
     assert "Thêm: mở rộng cống." in section.statement and "Đã có ảnh chụp." in section.statement
 
+    # A forged field name or an unknown section is a message, not a server error.
+    for forged in ({f"f:{section.pk}:__class__": "x"}, {"f:999999:statement": "x"}):
+        response = client.post(editor_url(session), forged, follow=True)
+        assert response.status_code == 200 and "message-error" in response.content.decode()
+
     # One click: the section becomes a case, linked.
     case_url = reverse("frontend:minutes-section-case", args=[session.public_id, section.pk])
     response = client.post(case_url, follow=True)
@@ -87,7 +91,7 @@ def test_only_editors_of_the_host_office_open_the_editor(client, office_tree, ma
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_chromium_autosaves_while_another_editor_writes(office_tree, make_user, tmp_path, settings):
-    from tests.processes import daphne
+    from tests.processes import daphne, in_thread, wait_for
     from tests.test_room_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
     from tests.test_room_integration import login_cookie, room_env, use_layer
 
@@ -114,14 +118,14 @@ def test_chromium_autosaves_while_another_editor_writes(office_tree, make_user, 
                     assert await page.locator(f"#f-{section.pk}-statement").count() == 1, (page.url, (await page.content())[:3000])
                     box = page.locator(f"#f-{section.pk}-statement")
                     await box.fill("Bà Ngữ trình bày: đất bị lấn chiếm.")
-                    await wait_until(lambda: CitizenSection.objects.get(pk=section.pk).statement.startswith("Bà Ngữ"))
+                    await wait_for(lambda: CitizenSection.objects.get(pk=section.pk).statement.startswith("Bà Ngữ"))
                     # Another editor saves a different field and then the same field, from an old version.
                     await in_thread(minutes_services.save_section_field, section.pk, officer, field="leader_answer",
                                     value="Sẽ kiểm tra thực địa.", base_version=0)
                     await box.fill("Bà Ngữ trình bày: đất bị lấn chiếm.\nCó biên bản hòa giải thôn.")
                     await in_thread(minutes_services.save_section_field, section.pk, officer, field="statement",
                                     value="Ghi chú của cán bộ tiếp.", base_version=0)
-                    await wait_until(lambda: "hòa giải" in CitizenSection.objects.get(pk=section.pk).statement)
+                    await wait_for(lambda: "hòa giải" in CitizenSection.objects.get(pk=section.pk).statement)
                     stored = await in_thread(CitizenSection.objects.get, pk=section.pk)
                     assert "Ghi chú của cán bộ tiếp." in stored.statement and "hòa giải" in stored.statement
                     # The page picks up the other editor's answer (polling) without a reload.
@@ -134,21 +138,6 @@ def test_chromium_autosaves_while_another_editor_writes(office_tree, make_user, 
                     await browser.close()
 
         asyncio.run(scenario())
-
-
-async def in_thread(function, *args, **kwargs):
-    from channels.db import database_sync_to_async
-
-    return await database_sync_to_async(function)(*args, **kwargs)
-
-
-async def wait_until(predicate, timeout: float = 20) -> None:
-    from channels.db import database_sync_to_async
-
-    deadline = time.monotonic() + timeout
-    while not await database_sync_to_async(predicate)():
-        assert time.monotonic() < deadline, "the autosave did not arrive"
-        await asyncio.sleep(0.3)
 
 
 @pytest.mark.django_db

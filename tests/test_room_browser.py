@@ -6,14 +6,12 @@ video frames decoded from the citizen. A screenshot of the room is kept in test-
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.processes import daphne, media_worker
+from tests.processes import daphne, media_worker, require_program
 from tests.room_helpers import join_token, open_room
 from tests.test_media_e2e import MediaClient
 from tests.test_room_integration import login_cookie, room_env, use_layer
@@ -26,11 +24,7 @@ CHROMIUM_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-
 
 
 def chromium_or_skip() -> None:
-    if not (os.path.exists(CHROMIUM) and shutil.which("chromium")):
-        message = "Debian's chromium is missing (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_program("chromium", "chromium", CHROMIUM)
 
 
 INBOUND_VIDEO_FRAMES = """(pc) => {

@@ -33,6 +33,7 @@ from core.events import office_group
 from minutes.models import CitizenSection
 from notifications.models import Notification
 from scheduling.services import registrations
+from tests.cases_helpers import login as client_for
 from tests.room_helpers import open_room
 
 NAME = "Hoàng Thị Xuyến Tốcáo"
@@ -40,12 +41,6 @@ ID_NUMBER = "079123456789"
 ADDRESS = "Số 13 hẻm Kín Đáo, ấp Vắng Vẻ"
 CONTENT = "Chủ tịch xã nhận tiền NỘI-DUNG-MẬT-4711 khi cấp phép xây dựng"
 SECRETS = (NAME, ID_NUMBER, ADDRESS, CONTENT, "NỘI-DUNG-MẬT-4711", "Xuyến Tốcáo")
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user, backend="accounts.backends.PhoneOrEmailBackend")
-    return client
 
 
 def pdf_text(data: bytes) -> str:
