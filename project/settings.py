@@ -426,6 +426,10 @@ REMINDER_LATE_HOURS = 1
 NO_SHOW_GRACE_MINUTES = env_int("NO_SHOW_GRACE_MINUTES", 30)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 CELERY_TASK_EAGER_PROPAGATES = True
+# The room of a published session opens by itself this long before its start (beat task, idempotent);
+# the host or an officer may open it by hand from SESSION_OPEN_EARLY_MINUTES before.
+SESSION_AUTO_OPEN_MINUTES_BEFORE = env_int("SESSION_AUTO_OPEN_MINUTES_BEFORE", 30)
+SESSION_OPEN_EARLY_MINUTES = env_int("SESSION_OPEN_EARLY_MINUTES", 60)
 
 # Live room (issue 4).
 ROOM_RECONNECT_GRACE_SECONDS = env_int("ROOM_RECONNECT_GRACE_SECONDS", 60)

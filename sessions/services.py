@@ -47,7 +47,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 MAX_SESSION_HOURS = 12
-OPEN_EARLY_MINUTES = 60
 
 
 def _require(user, action, obj) -> None:
@@ -279,7 +278,7 @@ def open_session(session: ReceptionSession, by, now: datetime | None = None) -> 
     _require(by, Action.SESSION_HOST, session.host_office)
     with transaction.atomic():
         session = _lock(session)
-        if not session.starts_at - timedelta(minutes=OPEN_EARLY_MINUTES) <= now <= session.ends_at:
+        if not session.starts_at - timedelta(minutes=settings.SESSION_OPEN_EARLY_MINUTES) <= now <= session.ends_at:
             raise SessionError(_("Chỉ mở phiên trong khung giờ của buổi tiếp."), "outside_window", "starts_at")
         _move(session, SessionStatus.OPEN, by, "opened")
         session.save(update_fields=["status", "updated_at"])
