@@ -27,9 +27,14 @@ def make_fixture(citizens: int, capacity: int):
     from offices.models import Office
     from sessions import services as session_services
 
+    from accounts.models import Role
+    from accounts.services import grant_role
+
     office = Office.objects.get(code="X00004")
+    host = User.objects.create(username=f"bench-host-{timezone.now().timestamp():.0f}", full_name="Chủ tịch Bench")
+    grant_role(None, host, office, Role.LEADER)
     starts = timezone.now() + timedelta(days=20)
-    session = session_services.create_session(by=None, kind="regular", host_office=office, title="Bench",
+    session = session_services.create_session(by=None, kind="regular", host_office=office, host=host, title="Bench",
                                               starts_at=starts, ends_at=starts + timedelta(hours=1),
                                               slot_minutes=30, slot_capacity=capacity)
     session_services.publish(session, None, reason="bench")
