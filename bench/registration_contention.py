@@ -23,12 +23,10 @@ def make_fixture(citizens: int, capacity: int):
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from accounts.models import User
+    from accounts.models import Role, User
+    from accounts.services import grant_role
     from offices.models import Office
     from sessions import services as session_services
-
-    from accounts.models import Role
-    from accounts.services import grant_role
 
     office = Office.objects.get(code="X00004")
     host = User.objects.create(username=f"bench-host-{timezone.now().timestamp():.0f}", full_name="Chủ tịch Bench")
