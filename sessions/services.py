@@ -48,6 +48,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 MAX_SESSION_HOURS = 12
+# Registrations of a session created later than its default deadline close this long before the start.
+SHORT_NOTICE_REGISTRATION_CLOSES_MINUTES = 5
 
 
 def _require(user, action, obj) -> None:
@@ -184,6 +186,10 @@ def create_session(*, by, kind: str, host_office: Office, title: str, starts_at:
     for office, responsible in sites:
         validate_responsible(responsible, office)
     closes = registration_closes_at or default_registration_close(starts_at)
+    if registration_closes_at is None and closes <= now:
+        # A session called at short notice (an ad-hoc one the same day) takes registrations until shortly
+        # before it starts instead of closing them at once.
+        closes = starts_at - timedelta(minutes=SHORT_NOTICE_REGISTRATION_CLOSES_MINUTES)
     if closes > starts_at:
         raise SessionError(_("Hạn đăng ký phải trước giờ bắt đầu."), "invalid_range", "registration_closes_at")
     lock_leaders([host.pk])
@@ -338,7 +344,8 @@ def cancel(session: ReceptionSession, by, reason: str, now: datetime | None = No
 
 
 def open_session(session: ReceptionSession, by, now: datetime | None = None) -> ReceptionSession:
-    """The host opens the room, from an hour before the start until the planned end."""
+    """The host or an officer of the host office opens the room, from SESSION_OPEN_EARLY_MINUTES before
+    the start until the planned end (beat opens it SESSION_AUTO_OPEN_MINUTES_BEFORE: auto_open_due)."""
     now = now or timezone.now()
     _require(by, Action.SESSION_HOST, session.host_office)
     with transaction.atomic():
@@ -372,10 +379,11 @@ def auto_open_due(now: datetime | None = None) -> int:
 
 
 def close_session(session: ReceptionSession, by) -> ReceptionSession:
-    """Open → held. The live room ends with it (everyone connected is told)."""
+    """Open → held, by the session's host leader (Action.SESSION_CLOSE, as the room's host.end). The live
+    room ends with it (everyone connected is told)."""
     from signaling import services as room_services
 
-    _require(by, Action.SESSION_HOST, session.host_office)
+    _require(by, Action.SESSION_CLOSE, session)
     with transaction.atomic():
         session = _lock(session)
         _move(session, SessionStatus.HELD, by, "held")

@@ -228,9 +228,12 @@ def test_session_sites_open_close_and_cancel(staff):
     assert api.post(f"{url}/publish", {"reason": "Lịch thường xuyên"}, format="json").status_code == 200
     response = api.post(f"{url}/open")
     assert response.status_code == 200 and response.json()["status"] == "open"
-    response = api.post(f"{url}/close")
+    # Ending the reception is the host leader's (SESSION_CLOSE, as the room's host.end), not the officer's.
+    assert api.post(f"{url}/close").status_code == 403
+    host_api = login(staff["leader"])
+    response = host_api.post(f"{url}/close")
     assert response.status_code == 200 and response.json()["status"] == "held"
-    assert_field_error(api.post(f"{url}/close"), 400, "status", "invalid_transition")
+    assert_field_error(host_api.post(f"{url}/close"), 400, "status", "invalid_transition")
 
     later = make_session(soon.host_office)
     assert_field_error(api.post(f"/api/sessions/{later.public_id}/cancel", {"reason": " "}, format="json"),
