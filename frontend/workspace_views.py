@@ -292,18 +292,23 @@ def _pick_office(request, offices) -> Office | None:
 
 
 def role_links(user, session: ReceptionSession) -> dict:
-    """Which of the session's pages this person may open: the room (staff with a room role at one of its
-    sites, while published or open), the secretary's console (editors of the minutes while open; the
-    secretary's way in) and the minutes (editors of the host office)."""
+    """Which of the session's pages this person may open, by role: leaders and officers (of the host office
+    or of a connected site) the room; the host office's secretary the secretary's console (the room beside
+    the minutes) and the minutes; a connected site's secretary the room (the minutes are the host office's).
+    Minutes editors (leader, officer of the host office) also get the minutes."""
     live = session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN)
     sites = [site.office for site in session.sites.all()]
     in_room = session.host_id == user.pk or any(has_role_at(user, office, ROOM_ROLES) for office in sites)
     editor = minutes_access.may_edit(user, session)
+    secretary = has_role_at(user, session.host_office, {Role.SECRETARY})
+    runs_room = session.host_id == user.pk or any(
+        has_role_at(user, office, {Role.LEADER, Role.RECEPTION_OFFICER, Role.OFFICE_ADMIN}) for office in sites)
+    console = live and editor and (secretary or getattr(user, "is_superuser", False))
     return {
-        "room": live and in_room,
-        "console": editor and session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN),
+        "room": live and in_room and (runs_room or not console),
+        "console": console,
         "minutes": editor and session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN, SessionStatus.HELD),
-        "is_secretary": has_role_at(user, session.host_office, {Role.SECRETARY}),
+        "is_secretary": secretary,
     }
 
 
