@@ -367,3 +367,28 @@ def test_a_same_day_session_takes_registrations_until_shortly_before_it_starts(p
     closes = starts - timedelta(minutes=session_services.SHORT_NOTICE_REGISTRATION_CLOSES_MINUTES)
     assert abs((session.registration_closes_at - closes).total_seconds()) < 1
 
+
+
+@pytest.mark.django_db
+def test_demo_leaders_of_the_connected_tiers_see_the_demo_session_and_its_room(client, settings, tmp_path):
+    """``seed_demo``'s ad-hoc session (Ba Đình, with Hà Nội and the central office connected): tw.lanhdao and
+    hn.lanhdao see it in their own workspace with the room link."""
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from offices.models import Office, OfficeKind, Tier
+
+    settings.VAR_DIR = tmp_path
+    central = Office.objects.create(code="TW", name="Trụ sở Tiếp công dân Trung ương", tier=Tier.CENTRAL,
+                                    kind=OfficeKind.CENTRAL_RECEPTION_OFFICE, path="TW/")
+    hanoi = Office.objects.create(code="T01", name="Ban Tiếp công dân Hà Nội", tier=Tier.PROVINCIAL,
+                                  kind=OfficeKind.RECEPTION_BOARD, parent=central, path="TW/T01/")
+    Office.objects.create(code="X00004", name="Điểm tiếp công dân phường Ba Đình", tier=Tier.COMMUNE,
+                          kind=OfficeKind.RECEPTION_POINT, parent=hanoi, path="TW/T01/X00004/")
+    call_command("seed_demo", stdout=open(tmp_path / "out.txt", "w"))  # noqa: SIM115
+    adhoc = ReceptionSession.objects.get(kind="adhoc")
+    assert adhoc.status == "published" and adhoc.host.username == "badinh.chutich"
+    for username in ("tw.lanhdao", "hn.lanhdao"):
+        client.force_login(User.objects.get(username=username), backend=BACKEND)
+        html = client.get(reverse("frontend:workspace")).content.decode()
+        assert adhoc.title in html and reverse("frontend:room", args=[adhoc.public_id]) in html, username
