@@ -306,6 +306,8 @@ def postpone(session: ReceptionSession, by, reason: str, new_starts_at: datetime
         replacement = None
         _move(session, SessionStatus.POSTPONED, by, "postponed", reason=reason,
               new_starts_at=new_starts_at.isoformat() if new_starts_at else None)
+        # Saved before the replacement is created: the postponed session no longer books its leader.
+        session.save(update_fields=["status", "updated_at"])
         if new_starts_at is not None:
             new_ends_at = new_ends_at or new_starts_at + (session.ends_at - session.starts_at)
             replacement = create_session(

@@ -392,3 +392,12 @@ def test_demo_leaders_of_the_connected_tiers_see_the_demo_session_and_its_room(c
         client.force_login(User.objects.get(username=username), backend=BACKEND)
         html = client.get(reverse("frontend:workspace")).content.decode()
         assert adhoc.title in html and reverse("frontend:room", args=[adhoc.public_id]) in html, username
+
+
+@pytest.mark.django_db
+def test_postponing_by_an_hour_does_not_clash_with_the_session_it_replaces(people):
+    session = session_services.publish(_adhoc(people, local(_day(), 8)), None, reason="Gấp")
+    session_services.postpone(session, people["officer"], "Lãnh đạo bận họp", new_starts_at=local(_day(), 9))
+    session.refresh_from_db()
+    assert session.status == "postponed" and session.replaced_by.starts_at == local(_day(), 9)
+    assert session.replaced_by.host == people["leader"] and session.replaced_by.status == "published"
