@@ -321,7 +321,7 @@ def _session_rows(office: Office, now: datetime, failed=None, user=None, manage=
     just failed, ``failed = (session_pk, action, form)``, is shown bound with its errors)."""
     sessions = (ReceptionSession.objects
                 .filter(host_office=office, ends_at__gt=now, starts_at__lt=now + timedelta(days=SESSIONS_DAYS_AHEAD))
-                .select_related("host", "plan", "replaced_by")
+                .select_related("host", "plan", "replaced_by", "host_office").prefetch_related("sites__office")
                 .annotate(registered=Sum("slots__confirmed_count"), waitlisted=Sum("slots__waitlist_count"))
                 .order_by("starts_at", "pk")[:MAX_SESSIONS_SHOWN])
     rows = []
@@ -350,7 +350,7 @@ def _site_sessions(office: Office, now: datetime, user=None) -> list:
                 .filter(sites__office=office, sites__is_host=False, ends_at__gt=now,
                         starts_at__lt=now + timedelta(days=SESSIONS_DAYS_AHEAD),
                         status__in=[SessionStatus.PUBLISHED, SessionStatus.OPEN])
-                .exclude(host_office=office).select_related("host_office", "host")
+                .exclude(host_office=office).select_related("host_office", "host").prefetch_related("sites__office")
                 .order_by("starts_at", "pk").distinct()[:MAX_SESSIONS_SHOWN])
     for session in sessions:
         session.links = role_links(user, session) if user is not None else {}
