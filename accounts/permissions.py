@@ -30,7 +30,8 @@ class Action(StrEnum):
     OFFICE_POST_NOTICE = "office.post_notice"  # post a live notice to the office's staff
     ROLE_GRANT = "role.grant"  # grant or revoke staff roles at the office
     SESSION_MANAGE = "session.manage"  # create, publish, postpone, cancel sessions and plans of the office
-    SESSION_HOST = "session.host"  # open and close a session of the office
+    SESSION_HOST = "session.host"  # open a session of the office (its room), run its lobby
+    SESSION_CLOSE = "session.close"  # end the reception (obj: the session): its host leader only, as host.end
     SESSION_VIEW = "session.view"  # a session's internal details: registrations, citizens' matters
     ENGAGEMENT_MANAGE = "engagement.manage"  # a leader's calendar of other engagements (obj: the leader)
 
@@ -91,6 +92,7 @@ RULES: dict[Action, Rule] = {
     Action.ROLE_GRANT: lambda user, obj: has_role_at(user, _office_of(obj), {Role.OFFICE_ADMIN}),
     Action.SESSION_MANAGE: lambda user, obj: has_role_at(user, _office_of(obj), SESSION_MANAGERS),
     Action.SESSION_HOST: lambda user, obj: has_role_at(user, _office_of(obj), {Role.LEADER, Role.RECEPTION_OFFICER}),
+    Action.SESSION_CLOSE: lambda user, obj: _is_session_host(user, obj),
     Action.SESSION_VIEW: lambda user, obj: _may_view_session(user, obj),
     Action.ENGAGEMENT_MANAGE: lambda user, obj: _may_manage_calendar(user, obj),
 }
@@ -99,6 +101,14 @@ SESSION_MANAGERS = frozenset({Role.LEADER, Role.RECEPTION_OFFICER, Role.OFFICE_A
 # Actions whose object is an office (or something with an ``office``/``host_office``): usable with offices_for.
 OFFICE_ACTIONS = frozenset({Action.OFFICE_VIEW, Action.OFFICE_CHANGE, Action.OFFICE_POST_NOTICE, Action.ROLE_GRANT,
                             Action.SESSION_MANAGE, Action.SESSION_HOST})
+
+
+def _is_session_host(user, session) -> bool:
+    """The session's host leader (lãnh đạo chủ trì) — the room's ``host`` role, the only one that may send
+    ``host.end``; the page's "Kết thúc buổi tiếp" follows the same rule."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return getattr(session, "host_id", None) is not None and session.host_id == user.pk
 
 
 def _may_view_session(user, session) -> bool:

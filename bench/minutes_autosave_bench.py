@@ -36,10 +36,13 @@ def make_minutes(count: int, sections: int):
     office = Office.objects.get(code="X00004")
     secretary = User.objects.create(username=f"bench-secretary-{time.time_ns()}", full_name="Thư ký Bench")
     grant_role(None, secretary, office, Role.SECRETARY)
+    host = User.objects.create(username=f"bench-host-{time.time_ns()}", full_name="Chủ tịch Bench")
+    grant_role(None, host, office, Role.LEADER)
     result = []
     for i in range(count):
         starts = timezone.now() + timedelta(days=30, hours=i)
-        session = session_services.create_session(by=None, kind="regular", host_office=office, title=f"Bench {i}",
+        session = session_services.create_session(by=None, kind="regular", host_office=office, host=host,
+                                                  title=f"Bench {i}",
                                                   starts_at=starts, ends_at=starts + timedelta(minutes=30),
                                                   slot_minutes=30, slot_capacity=1)
         session_services.publish(session, None, reason="bench")

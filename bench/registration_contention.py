@@ -23,13 +23,16 @@ def make_fixture(citizens: int, capacity: int):
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from accounts.models import User
+    from accounts.models import Role, User
+    from accounts.services import grant_role
     from offices.models import Office
     from sessions import services as session_services
 
     office = Office.objects.get(code="X00004")
+    host = User.objects.create(username=f"bench-host-{timezone.now().timestamp():.0f}", full_name="Chủ tịch Bench")
+    grant_role(None, host, office, Role.LEADER)
     starts = timezone.now() + timedelta(days=20)
-    session = session_services.create_session(by=None, kind="regular", host_office=office, title="Bench",
+    session = session_services.create_session(by=None, kind="regular", host_office=office, host=host, title="Bench",
                                               starts_at=starts, ends_at=starts + timedelta(hours=1),
                                               slot_minutes=30, slot_capacity=capacity)
     session_services.publish(session, None, reason="bench")

@@ -3,11 +3,24 @@
 
 from django.urls import path
 
-from frontend import minutes_views
+from frontend import minutes_views, session_views
 from frontend import workspace_views as views
 
 urlpatterns = [
     path("lam-viec/lich/", views.workspace, name="workspace"),
+    path("lam-viec/phien/tao-moi/", session_views.create_session, name="workspace-session-create"),
+    path("lam-viec/phien/<uuid:public_id>/", session_views.session_page, name="workspace-session"),
+    path("lam-viec/phien/<uuid:public_id>/diem-cau/", session_views.add_site, name="workspace-session-add-site"),
+    path("lam-viec/phien/<uuid:public_id>/diem-cau/<str:code>/bo/", session_views.remove_site,
+         name="workspace-session-remove-site"),
+    path("lam-viec/phien/<uuid:public_id>/mo-phong/", session_views.open_room, name="workspace-session-open"),
+    path("lam-viec/phien/<uuid:public_id>/ket-thuc/", session_views.close_reception, name="workspace-session-close"),
+    path("lam-viec/phien/<uuid:public_id>/trang/cong-bo/", session_views.session_action, {"action": "publish"},
+         name="workspace-session-publish"),
+    path("lam-viec/phien/<uuid:public_id>/trang/hoan/", session_views.session_action, {"action": "postpone"},
+         name="workspace-session-postpone"),
+    path("lam-viec/phien/<uuid:public_id>/trang/huy/", session_views.session_action, {"action": "cancel"},
+         name="workspace-session-cancel"),
     path("lam-viec/lich-dinh-ky/<int:plan_id>/ngung/", views.deactivate_plan, name="workspace-deactivate-plan"),
     path("lam-viec/phien/<uuid:public_id>/cong-bo/", views.session_action, {"action": "publish"},
          name="workspace-publish"),

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,8 +27,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role, User
-from accounts.permissions import Action, can, is_staff_member, offices_for
+from accounts.permissions import Action, can, has_role_at, is_staff_member, offices_for
 from core.errors import DomainError
+from minutes import access as minutes_access
 from offices.models import Office, Tier
 from scheduling.models import HolidayRule, LeaderEngagement, ReceptionPlan
 from scheduling.services import engagements, plans
@@ -42,6 +43,8 @@ MAX_ENGAGEMENTS_SHOWN = 200
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 ACTIONABLE = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
+# Roles that enter a session's room from a site (signaling.services.room_role_for).
+ROOM_ROLES = frozenset({Role.LEADER, Role.RECEPTION_OFFICER, Role.OFFICE_ADMIN, Role.SECRETARY})
 
 # --- the recurrence rule in plain Vietnamese ---------------------------------------------------------------
 
@@ -259,6 +262,17 @@ def _managed_offices(user):
     return offices_for(user, Action.SESSION_MANAGE).filter(is_active=True).order_by("path")
 
 
+def _workspace_offices(user):
+    """The offices whose workspace the user opens: those whose sessions they manage, and those where they
+    are the secretary (she follows the sessions and writes their minutes; she does not schedule)."""
+    if user.is_superuser and user.is_active:
+        return _managed_offices(user)
+    managed = _managed_offices(user).values("pk")
+    return (Office.objects.filter(is_active=True)
+            .filter(Q(pk__in=managed) | Q(role_assignments__user=user, role_assignments__role=Role.SECRETARY))
+            .distinct().order_by("path"))
+
+
 def _leaders_of(office: Office):
     return (User.objects.filter(is_active=True, role_assignments__office=office, role_assignments__role=Role.LEADER)
             .distinct().order_by("full_name", "pk"))
@@ -277,22 +291,44 @@ def _pick_office(request, offices) -> Office | None:
     return offices.filter(role_assignments__user=request.user).first() or offices.first()
 
 
+def role_links(user, session: ReceptionSession) -> dict:
+    """Which of the session's pages this person may open, by role: leaders and officers (of the host office
+    or of a connected site) the room; the host office's secretary the secretary's console (the room beside
+    the minutes) and the minutes; a connected site's secretary the room (the minutes are the host office's).
+    Minutes editors (leader, officer of the host office) also get the minutes."""
+    live = session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN)
+    sites = [site.office for site in session.sites.all()]
+    in_room = session.host_id == user.pk or any(has_role_at(user, office, ROOM_ROLES) for office in sites)
+    editor = minutes_access.may_edit(user, session)
+    secretary = has_role_at(user, session.host_office, {Role.SECRETARY})
+    runs_room = session.host_id == user.pk or any(
+        has_role_at(user, office, {Role.LEADER, Role.RECEPTION_OFFICER, Role.OFFICE_ADMIN}) for office in sites)
+    console = live and editor and (secretary or getattr(user, "is_superuser", False))
+    return {
+        "room": live and in_room and (runs_room or not console),
+        "console": console,
+        "minutes": editor and session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN, SessionStatus.HELD),
+        "is_secretary": secretary,
+    }
+
+
 def _workspace_url(office: Office, anchor: str = "") -> str:
     return f"{reverse('frontend:workspace')}?office={office.code}" + (f"#{anchor}" if anchor else "")
 
 
-def _session_rows(office: Office, now: datetime, failed=None) -> list[dict]:
+def _session_rows(office: Office, now: datetime, failed=None, user=None, manage=True) -> list[dict]:
     """The office's sessions of the next SESSIONS_DAYS_AHEAD days, each with its action forms (the one that
     just failed, ``failed = (session_pk, action, form)``, is shown bound with its errors)."""
     sessions = (ReceptionSession.objects
                 .filter(host_office=office, ends_at__gt=now, starts_at__lt=now + timedelta(days=SESSIONS_DAYS_AHEAD))
-                .select_related("host", "plan", "replaced_by")
+                .select_related("host", "plan", "replaced_by", "host_office").prefetch_related("sites__office")
                 .annotate(registered=Sum("slots__confirmed_count"), waitlisted=Sum("slots__waitlist_count"))
                 .order_by("starts_at", "pk")[:MAX_SESSIONS_SHOWN])
     rows = []
     for session in sessions:
-        row = {"session": session, "open": "", "actionable": session.status in ACTIONABLE,
-               "timely": session_services.publication_is_timely(session, now)}
+        row = {"session": session, "open": "", "actionable": manage and session.status in ACTIONABLE,
+               "manage": manage, "timely": session_services.publication_is_timely(session, now),
+               "links": role_links(user, session) if user is not None else {}}
         for action, form_class in SESSION_FORMS.items():
             if failed and failed[0] == session.pk and failed[1] == action:
                 row[f"{action}_form"], row["open"] = failed[2], action
@@ -307,15 +343,18 @@ def _session_rows(office: Office, now: datetime, failed=None) -> list[dict]:
     return rows
 
 
-def _site_sessions(office: Office, now: datetime) -> list:
+def _site_sessions(office: Office, now: datetime, user=None) -> list:
     """Sessions of other offices in which this office is a connected site (điểm cầu): its staff join them
-    from here. Today's first."""
-    return list(ReceptionSession.objects
+    from here. Today's first. Each with the links the user may open."""
+    sessions = list(ReceptionSession.objects
                 .filter(sites__office=office, sites__is_host=False, ends_at__gt=now,
                         starts_at__lt=now + timedelta(days=SESSIONS_DAYS_AHEAD),
                         status__in=[SessionStatus.PUBLISHED, SessionStatus.OPEN])
-                .exclude(host_office=office).select_related("host_office", "host")
+                .exclude(host_office=office).select_related("host_office", "host").prefetch_related("sites__office")
                 .order_by("starts_at", "pk").distinct()[:MAX_SESSIONS_SHOWN])
+    for session in sessions:
+        session.links = role_links(user, session) if user is not None else {}
+    return sessions
 
 
 def _plan_rows(office: Office, user) -> list[dict]:
@@ -326,6 +365,7 @@ def _plan_rows(office: Office, user) -> list[dict]:
         rows.append({
             "plan": plan, "rule": describe_rrule(plan.rrule),
             "warnings": plans.legal_minimum_warnings(plan, today=today),
+            "skipped": plans.skipped_occurrences(plan, today=today),
             "can_calendar": can(user, Action.ENGAGEMENT_MANAGE, plan.leader),
         })
     return rows
@@ -347,14 +387,16 @@ def _render_workspace(request, offices, office: Office | None, *, plan_form=None
     context = {"offices": offices, "office": office, "many_offices": offices.count() > 1}
     user = request.user
     if office is not None:
+        manage = can(user, Action.SESSION_MANAGE, office)
         leaders = _leaders_of(office)
         if plan_form is None:
             plan_form = PlanForm(leaders=leaders, initial=_plan_form_initial(office, leaders, user))
         now = timezone.now()
         context.update({
-            "plans": _plan_rows(office, user),
-            "rows": _session_rows(office, now, failed),
-            "site_sessions": _site_sessions(office, now),
+            "manage": manage,
+            "plans": _plan_rows(office, user) if manage else [],
+            "rows": _session_rows(office, now, failed, user=user, manage=manage),
+            "site_sessions": _site_sessions(office, now, user=user),
             "plan_form": plan_form,
             "leaders": [{"user": leader, "can_calendar": can(user, Action.ENGAGEMENT_MANAGE, leader)}
                         for leader in leaders],
@@ -373,11 +415,11 @@ def workspace(request):
     """Lịch làm việc: the office's periodic plans (with the legal-minimum warning), its sessions of the next
     60 days with publish/postpone/cancel, and the form creating a periodic plan (POST)."""
     _require_staff(request.user)
-    offices = _managed_offices(request.user)
+    offices = _workspace_offices(request.user)
     office = _pick_office(request, offices)
     if request.method == "GET":
         return _render_workspace(request, offices, office)
-    if office is None:
+    if office is None or not can(request.user, Action.SESSION_MANAGE, office):
         raise PermissionDenied
 
     leaders = _leaders_of(office)
@@ -398,6 +440,8 @@ def workspace(request):
                 "Đã tạo lịch tiếp định kỳ \"%(title)s\" và %(n)s phiên tiếp dự kiến.",
                 "Đã tạo lịch tiếp định kỳ \"%(title)s\" và %(n)s phiên tiếp dự kiến.",
                 report.created) % {"title": plan.title, "n": report.created})
+            for _plan, _day, conflict in report.conflicts:
+                messages.warning(request, conflict)
             for warning in plans.legal_minimum_warnings(plan):
                 messages.warning(request, warning.message)
             return redirect(_workspace_url(office, "plans"))
@@ -466,7 +510,7 @@ def session_action(request, public_id, action):
             return redirect(_workspace_url(office, f"s-{session.public_id}"))
     else:
         messages.error(request, _("Chưa thực hiện được. Vui lòng xem lại các ô được đánh dấu."))
-    return _render_workspace(request, _managed_offices(request.user), office,
+    return _render_workspace(request, _workspace_offices(request.user), office,
                              failed=(session.pk, action, form), status=400)
 
 

@@ -234,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due-sessions": {"task": "scheduling.tasks.publish_due_sessions", "schedule": 900.0},
     "send-reminders": {"task": "scheduling.tasks.send_due_reminders", "schedule": 300.0},
     "mark-no-shows": {"task": "scheduling.tasks.mark_no_shows", "schedule": 900.0},
+    "auto-open-sessions": {"task": "sessions.tasks.auto_open_sessions", "schedule": 60.0},
     "expire-room-disconnects": {"task": "signaling.tasks.expire_disconnected", "schedule": 15.0},
     # Daily, before office hours (Asia/Ho_Chi_Minh): warnings, overdue alerts and escalation of cases.
     "check-case-deadlines": {"task": "cases.check_case_deadlines",

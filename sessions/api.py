@@ -137,7 +137,7 @@ class SessionCloseView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={200: StaffSessionSerializer, **ERRORS}, tags=TAGS,
-                   summary="Close the session: it was held (SESSION_HOST)")
+                   summary="Close the session: it was held (SESSION_CLOSE: its host leader)")
     def post(self, request, public_id):
         return Response(staff_view(services.close_session(get_session(public_id), request.user)))
 

@@ -59,7 +59,8 @@ class ReceptionSession(models.Model):
                               default=SessionStatus.PLANNED)
     host_office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan chủ trì"), on_delete=models.PROTECT,
                                     related_name="hosted_sessions")
-    host = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lãnh đạo chủ trì"), null=True, blank=True,
+    # Required (issue 11): without a host nobody has the host's controls in the room.
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lãnh đạo chủ trì"),
                              on_delete=models.PROTECT, related_name="hosted_sessions")
     plan = models.ForeignKey("scheduling.ReceptionPlan", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="sessions")

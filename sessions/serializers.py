@@ -157,7 +157,7 @@ class SessionCreateSerializer(serializers.Serializer):
 
     kind = NewSessionKindField()
     host_office = OfficeCodeField()
-    host = UserIdField(required=False, allow_null=True, default=None)
+    host = UserIdField()
     title = serializers.CharField(max_length=255)
     tentative_content = serializers.CharField(required=False, allow_blank=True, default="")
     starts_at = serializers.DateTimeField()

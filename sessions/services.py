@@ -22,6 +22,7 @@ from core.errors import DomainError
 from core.events import office_group, send_event_on_commit
 from offices.models import Office
 from sessions.models import (
+    LIVE_STATUSES,
     AdhocReason,
     ReceptionSession,
     SessionEvent,
@@ -47,6 +48,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 MAX_SESSION_HOURS = 12
+# Registrations of a session created later than its default deadline close this long before the start.
+SHORT_NOTICE_REGISTRATION_CLOSES_MINUTES = 5
 
 
 def _require(user, action, obj) -> None:
@@ -86,8 +89,10 @@ def validate_slots(slot_minutes: int, slot_capacity: int, starts_at: datetime, e
 
 
 def validate_host(host, office: Office, field: str = "host") -> None:
+    """Every session has a host leader (lãnh đạo chủ trì) of the host office: nobody else has the host's
+    controls in the room."""
     if host is None:
-        return
+        raise SessionError(_("Chọn lãnh đạo chủ trì buổi tiếp."), "required", field)
     if not host.role_assignments.filter(office=office, role=Role.LEADER).exists():
         raise SessionError(_("Người chủ trì phải là lãnh đạo của cơ quan chủ trì."), "not_a_leader", field)
 
@@ -98,6 +103,46 @@ def validate_responsible(responsible, office: Office, field: str = "sites") -> N
         return
     if not responsible.role_assignments.filter(office=office).exists():
         raise SessionError(_("Người phụ trách điểm cầu phải là cán bộ của cơ quan đó."), "not_staff_of_site", field)
+
+
+def _local(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
+
+
+def lock_leaders(leader_ids) -> None:
+    """Serialise every booking of these leaders' calendars (session creation, plan materialisation): a row
+    lock on each leader, always taken in the same (pk) order so two bookings cannot deadlock."""
+    from accounts.models import User
+
+    ids = sorted({pk for pk in leader_ids if pk is not None})
+    if ids:
+        list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def leader_conflict(host, starts_at: datetime, ends_at: datetime, *, exclude_pk=None,
+                    engagements: bool = True) -> str | None:
+    """A message naming what the leader already has at that time: a live session (any office) or another
+    engagement (lịch công tác); None if the calendar is free."""
+    from scheduling.models import LeaderEngagement
+
+    sessions = (ReceptionSession.objects
+                .filter(host=host, status__in=LIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at)
+                .select_related("host_office").order_by("starts_at", "pk"))
+    if exclude_pk is not None:
+        sessions = sessions.exclude(pk=exclude_pk)
+    clash = sessions.first()
+    if clash is not None:
+        return _("%(name)s đã có phiên tiếp \"%(title)s\" (%(office)s) từ %(a)s đến %(b)s.") % {
+            "name": host.full_name, "title": clash.title, "office": clash.host_office.name,
+            "a": _local(clash.starts_at), "b": _local(clash.ends_at)}
+    if engagements:
+        engagement = (LeaderEngagement.objects.filter(leader=host, starts_at__lt=ends_at, ends_at__gt=starts_at)
+                      .order_by("starts_at", "pk").first())
+        if engagement is not None:
+            return _("%(name)s có lịch công tác \"%(title)s\" từ %(a)s đến %(b)s.") % {
+                "name": host.full_name, "title": engagement.title, "a": _local(engagement.starts_at),
+                "b": _local(engagement.ends_at)}
+    return None
 
 
 def _record(session, actor, kind, from_status="", to_status="", **data) -> None:
@@ -124,6 +169,8 @@ def create_session(*, by, kind: str, host_office: Office, title: str, starts_at:
         raise SessionError(_("Tiếp đột xuất cần nêu lý do theo quy định."), "required", "adhoc_reason")
     if kind == SessionKind.PERIODIC and host is None:
         raise SessionError(_("Tiếp định kỳ do người đứng đầu chủ trì."), "required", "host")
+    if host is None:
+        raise SessionError(_("Chọn lãnh đạo chủ trì buổi tiếp."), "required", "host")
     if not (title or "").strip():
         raise SessionError(_("Nhập tiêu đề."), "required", "title")
     if ends_at <= starts_at:
@@ -139,8 +186,16 @@ def create_session(*, by, kind: str, host_office: Office, title: str, starts_at:
     for office, responsible in sites:
         validate_responsible(responsible, office)
     closes = registration_closes_at or default_registration_close(starts_at)
+    if registration_closes_at is None and closes <= now:
+        # A session called at short notice (an ad-hoc one the same day) takes registrations until shortly
+        # before it starts instead of closing them at once.
+        closes = starts_at - timedelta(minutes=SHORT_NOTICE_REGISTRATION_CLOSES_MINUTES)
     if closes > starts_at:
         raise SessionError(_("Hạn đăng ký phải trước giờ bắt đầu."), "invalid_range", "registration_closes_at")
+    lock_leaders([host.pk])
+    conflict = leader_conflict(host, starts_at, ends_at)
+    if conflict:
+        raise SessionError(_("Lãnh đạo chủ trì bị trùng lịch: %(c)s") % {"c": conflict}, "leader_busy", "host")
     session = ReceptionSession.objects.create(
         kind=kind, host_office=host_office, host=host, title=title.strip(), tentative_content=tentative_content,
         starts_at=starts_at, ends_at=ends_at, adhoc_reason=adhoc_reason if kind == SessionKind.ADHOC else "",
@@ -168,6 +223,22 @@ def add_site(session: ReceptionSession, by, office: Office, responsible=None) ->
         if created:
             _record(session, by, "site_added", office=office.code)
     return site
+
+
+def remove_site(session: ReceptionSession, by, office: Office) -> None:
+    """Disconnect a site (điểm cầu) until the session is held; the host site stays."""
+    _require(by, Action.SESSION_MANAGE, session.host_office)
+    with transaction.atomic():
+        session = _lock(session)
+        if session.status not in LIVE_STATUSES:
+            raise SessionError(_("Phiên đã kết thúc, không thể bỏ điểm cầu."), "invalid_transition", "status")
+        site = SessionSite.objects.filter(session=session, office=office).first()
+        if site is None:
+            raise SessionError(_("Cơ quan này không phải điểm cầu của phiên."), "not_found", "office")
+        if site.is_host:
+            raise SessionError(_("Không thể bỏ điểm cầu chủ trì."), "host_site", "office")
+        site.delete()
+        _record(session, by, "site_removed", office=office.code)
 
 
 def _lock(session: ReceptionSession) -> ReceptionSession:
@@ -235,6 +306,8 @@ def postpone(session: ReceptionSession, by, reason: str, new_starts_at: datetime
         replacement = None
         _move(session, SessionStatus.POSTPONED, by, "postponed", reason=reason,
               new_starts_at=new_starts_at.isoformat() if new_starts_at else None)
+        # Saved before the replacement is created: the postponed session no longer books its leader.
+        session.save(update_fields=["status", "updated_at"])
         if new_starts_at is not None:
             new_ends_at = new_ends_at or new_starts_at + (session.ends_at - session.starts_at)
             replacement = create_session(
@@ -273,7 +346,8 @@ def cancel(session: ReceptionSession, by, reason: str, now: datetime | None = No
 
 
 def open_session(session: ReceptionSession, by, now: datetime | None = None) -> ReceptionSession:
-    """The host opens the room, from an hour before the start until the planned end."""
+    """The host or an officer of the host office opens the room, from SESSION_OPEN_EARLY_MINUTES before
+    the start until the planned end (beat opens it SESSION_AUTO_OPEN_MINUTES_BEFORE: auto_open_due)."""
     now = now or timezone.now()
     _require(by, Action.SESSION_HOST, session.host_office)
     with transaction.atomic():
@@ -285,11 +359,33 @@ def open_session(session: ReceptionSession, by, now: datetime | None = None) -> 
     return session
 
 
+def auto_open_due(now: datetime | None = None) -> int:
+    """Beat: open the rooms of published sessions SESSION_AUTO_OPEN_MINUTES_BEFORE their start (a late beat
+    still opens a session that has not ended). Idempotent: only published sessions are touched, under the
+    session's row lock, so running twice opens once."""
+    now = now or timezone.now()
+    due = (ReceptionSession.objects
+           .filter(status=SessionStatus.PUBLISHED, ends_at__gt=now,
+                   starts_at__lte=now + timedelta(minutes=settings.SESSION_AUTO_OPEN_MINUTES_BEFORE))
+           .order_by("starts_at", "pk"))
+    opened = 0
+    for session in due.iterator():
+        with transaction.atomic():
+            locked = _lock(session)
+            if locked.status != SessionStatus.PUBLISHED or locked.ends_at <= now:
+                continue  # opened, postponed or cancelled meanwhile
+            _move(locked, SessionStatus.OPEN, None, "opened", automatic=True)
+            locked.save(update_fields=["status", "updated_at"])
+            opened += 1
+    return opened
+
+
 def close_session(session: ReceptionSession, by) -> ReceptionSession:
-    """Open → held. The live room ends with it (everyone connected is told)."""
+    """Open → held, by the session's host leader (Action.SESSION_CLOSE, as the room's host.end). The live
+    room ends with it (everyone connected is told)."""
     from signaling import services as room_services
 
-    _require(by, Action.SESSION_HOST, session.host_office)
+    _require(by, Action.SESSION_CLOSE, session)
     with transaction.atomic():
         session = _lock(session)
         _move(session, SessionStatus.HELD, by, "held")

@@ -103,7 +103,7 @@ def build_scene(office_tree, make_user):
     held(a, u["leader_a"], 6, 14)  # the same day: still one day
     held(a, u["leader_a"], 8)
     b1 = held(b, u["leader_b"], 7)
-    regular = future_session(b, days_ahead=9)
+    regular = future_session(b, host=u["leader_b"], days_ahead=9)
     session_services.cancel(regular, u["officer_b"], reason="Trùng lịch họp")
     held(p, u["leader_p"], 10, close=False)  # open now: counts as held
     held(other_commune, u["other_leader"], 6)  # another province: never counted

@@ -11,6 +11,7 @@ from offices.models import Office, OfficeKind, Tier
 from scheduling.models import Registration, RegistrationStatus
 from scheduling.services import registrations
 from sessions import services as session_services
+from tests.scheduling_helpers import a_leader
 
 SCHEDULE, MINE = "/lich-tiep/", "/cua-toi/dang-ky/"
 SUMMARY = "Đề nghị xem xét lại quyết định thu hồi đất của gia đình tôi."
@@ -52,7 +53,7 @@ def make_session(places):
         if kind == "adhoc":
             extra.setdefault("adhoc_reason", "many_people")
         session = session_services.create_session(
-            by=None, kind=kind, host_office=office, host=host, title=title, starts_at=at(days),
+            by=None, kind=kind, host_office=office, host=host or a_leader(office), title=title, starts_at=at(days),
             ends_at=at(days) + timedelta(hours=hours), slot_minutes=30, slot_capacity=capacity,
             sites=[(o, None) for o in sites], **extra)
         return session_services.publish(session, None, reason="test") if publish else session

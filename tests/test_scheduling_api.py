@@ -14,6 +14,7 @@ from scheduling.models import ReceptionPlan, Registration
 from scheduling.services import plans, registrations
 from sessions import services as session_services
 from sessions.models import ReceptionSession
+from tests.scheduling_helpers import a_leader
 
 SUMMARY = "Đề nghị giải quyết tranh chấp đất đai tại thôn 3."
 SECRET = "NOI-DUNG-TO-CAO-BI-MAT ông cán bộ địa chính nhận hối lộ"
@@ -42,7 +43,7 @@ def assert_field_error(response, status: int, field: str, code: str | None = Non
 def make_session(office, *, days=20, hours=2, capacity=1, slot_minutes=60, publish=True, host=None, **extra):
     starts = at(days)
     session = session_services.create_session(
-        by=None, kind=extra.pop("kind", "regular"), host_office=office, host=host, title=extra.pop("title", "Tiếp dân"),
+        by=None, kind=extra.pop("kind", "regular"), host_office=office, host=host or a_leader(office), title=extra.pop("title", "Tiếp dân"),
         starts_at=starts, ends_at=starts + timedelta(hours=hours), slot_minutes=slot_minutes, slot_capacity=capacity,
         **extra,
     )
@@ -217,7 +218,7 @@ def test_session_sites_open_close_and_cancel(staff):
     api = login(staff["officer"])
     soon = session_services.create_session(
         by=None, kind="regular", host_office=staff["officer"].role_assignments.get().office,
-        title="Tiếp thường xuyên", starts_at=timezone.now() + timedelta(minutes=30),
+        host=staff["leader"], title="Tiếp thường xuyên", starts_at=timezone.now() + timedelta(minutes=30),
         ends_at=timezone.now() + timedelta(hours=2), slot_minutes=30, slot_capacity=1,
     )
     url = f"/api/sessions/{soon.public_id}"
@@ -227,9 +228,12 @@ def test_session_sites_open_close_and_cancel(staff):
     assert api.post(f"{url}/publish", {"reason": "Lịch thường xuyên"}, format="json").status_code == 200
     response = api.post(f"{url}/open")
     assert response.status_code == 200 and response.json()["status"] == "open"
-    response = api.post(f"{url}/close")
+    # Ending the reception is the host leader's (SESSION_CLOSE, as the room's host.end), not the officer's.
+    assert api.post(f"{url}/close").status_code == 403
+    host_api = login(staff["leader"])
+    response = host_api.post(f"{url}/close")
     assert response.status_code == 200 and response.json()["status"] == "held"
-    assert_field_error(api.post(f"{url}/close"), 400, "status", "invalid_transition")
+    assert_field_error(host_api.post(f"{url}/close"), 400, "status", "invalid_transition")
 
     later = make_session(soon.host_office)
     assert_field_error(api.post(f"/api/sessions/{later.public_id}/cancel", {"reason": " "}, format="json"),
@@ -361,7 +365,8 @@ def test_registration_bad_input(office_tree, staff, make_user):
     # A slot that has already started.
     past_now = timezone.now() - timedelta(days=2)
     started = session_services.create_session(
-        by=None, kind="regular", host_office=office_tree["commune012"], title="Đã bắt đầu",
+        by=None, kind="regular", host_office=office_tree["commune012"], host=a_leader(office_tree["commune012"]),
+        title="Đã bắt đầu",
         starts_at=timezone.now() - timedelta(minutes=30), ends_at=timezone.now() + timedelta(hours=1),
         slot_minutes=30, slot_capacity=2, now=past_now)
     session_services.publish(started, None, reason="Kiểm thử", now=past_now)

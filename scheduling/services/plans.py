@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrulestr
@@ -20,6 +20,7 @@ from offices.models import Office
 from scheduling.models import HolidayRule, PlanSite, ReceptionPlan
 from sessions import services as session_services
 from sessions.models import (
+    LIVE_STATUSES,
     ReceptionSession,
     SessionEvent,
     SessionKind,
@@ -204,9 +205,56 @@ class MaterializeReport:
     plans: int = 0
     created: int = 0
     existing: int = 0
+    # Occurrences not created because the plan's leader already hosts a live session at that time:
+    # (plan pk, occurrence date, message naming the clash).
+    conflicts: list = field(default_factory=list)
 
     def __str__(self):
-        return f"{self.plans} plans: {self.created} sessions created, {self.existing} already there"
+        text = f"{self.plans} plans: {self.created} sessions created, {self.existing} already there"
+        return text + (f", {len(self.conflicts)} skipped (leader busy)" if self.conflicts else "")
+
+
+def _busy_map(leader_ids, start: datetime, end: datetime) -> dict[int, list]:
+    """Each leader's live sessions between ``start`` and ``end``: [(starts_at, ends_at, title, office)]."""
+    busy: dict[int, list] = {}
+    rows = (ReceptionSession.objects
+            .filter(host_id__in=set(leader_ids), status__in=LIVE_STATUSES, starts_at__lt=end, ends_at__gt=start)
+            .values_list("host_id", "starts_at", "ends_at", "title", "host_office__name"))
+    for host_id, a, b, title, office in rows:
+        busy.setdefault(host_id, []).append((a, b, title, office))
+    return busy
+
+
+def _clash(busy: dict[int, list], plan: ReceptionPlan, starts_at: datetime, ends_at: datetime) -> str | None:
+    for a, b, title, office in busy.get(plan.leader_id, ()):
+        if a < ends_at and b > starts_at:
+            return _("Ngày %(day)s không tạo phiên của lịch \"%(plan)s\": %(name)s đã có phiên tiếp "
+                     "\"%(title)s\" (%(office)s) từ %(a)s đến %(b)s.") % {
+                "day": timezone.localdate(starts_at).strftime("%d/%m/%Y"), "plan": plan.title,
+                "name": plan.leader.full_name, "title": title, "office": office,
+                "a": timezone.localtime(a).strftime("%d/%m/%Y %H:%M"),
+                "b": timezone.localtime(b).strftime("%H:%M")}
+    return None
+
+
+def skipped_occurrences(plan: ReceptionPlan, today: date | None = None, days_ahead: int | None = None) -> list[str]:
+    """The plan's occurrences within the materialisation horizon that have no session because the leader
+    was already hosting another one at that time (what :func:`materialize` skipped), as messages."""
+    today = today or timezone.localdate()
+    end = today + timedelta(days=settings.MATERIALIZE_DAYS_AHEAD if days_ahead is None else days_ahead)
+    pairs = occurrence_dates(plan, today, end)
+    if not pairs:
+        return []
+    existing = set(plan.sessions.filter(occurrence_date__gte=today).values_list("occurrence_date", flat=True))
+    busy = _busy_map([plan.leader_id], _aware(today, time()), _aware(end + timedelta(days=8), time()))
+    messages = []
+    for occurrence, held_on in pairs:
+        if occurrence in existing:
+            continue
+        message = _clash(busy, plan, _aware(held_on, plan.start_time), _aware(held_on, plan.end_time))
+        if message:
+            messages.append(message)
+    return messages
 
 
 def _aware(day: date, moment: time) -> datetime:
@@ -228,8 +276,12 @@ def materialize(*, today: date | None = None, days_ahead: int | None = None, pla
     for offset in range(0, len(ids), batch_size):
         with transaction.atomic():
             batch = list(ReceptionPlan.objects.select_for_update(of=("self",))
-                         .select_related("office").prefetch_related("sites")
+                         .select_related("office", "leader").prefetch_related("sites")
                          .filter(pk__in=ids[offset:offset + batch_size]).order_by("pk"))
+            # The leaders' calendars: locked as session creation locks them, then read once.
+            session_services.lock_leaders([plan.leader_id for plan in batch])
+            busy = _busy_map([plan.leader_id for plan in batch], _aware(today, time()),
+                             _aware(end + timedelta(days=8), time()))
             existing = set(ReceptionSession.objects.filter(plan__in=batch, occurrence_date__gte=today)
                            .values_list("plan_id", "occurrence_date"))
             sessions, extra_sites = [], {}
@@ -240,11 +292,17 @@ def materialize(*, today: date | None = None, days_ahead: int | None = None, pla
                         report.existing += 1
                         continue
                     starts_at = _aware(held_on, plan.start_time)
+                    ends_at = _aware(held_on, plan.end_time)
+                    clash = _clash(busy, plan, starts_at, ends_at)
+                    if clash:
+                        report.conflicts.append((plan.pk, occurrence, clash))
+                        continue
+                    busy.setdefault(plan.leader_id, []).append((starts_at, ends_at, plan.title, plan.office.name))
                     session = ReceptionSession(
                         kind=SessionKind.PERIODIC, status=SessionStatus.PLANNED, host_office=plan.office,
                         host_id=plan.leader_id, plan=plan, occurrence_date=occurrence, title=plan.title,
                         tentative_content=plan.tentative_content, starts_at=starts_at,
-                        ends_at=_aware(held_on, plan.end_time), slot_minutes=plan.slot_minutes,
+                        ends_at=ends_at, slot_minutes=plan.slot_minutes,
                         slot_capacity=plan.slot_capacity,
                         registration_closes_at=session_services.default_registration_close(starts_at),
                     )
