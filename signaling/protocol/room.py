@@ -58,6 +58,9 @@ class Participant:
     video_on: bool = True
     audio_muted_by_host: bool = False
     video_stopped_by_host: bool = False
+    # A host asked the participant to turn the microphone (camera) back on after a host stop: only then may
+    # their own ``self.media`` lift it. Asking never turns anything on by itself (consent).
+    unmute_requested: bool = False
     connected: bool = True
     disconnected_at: float | None = None
     identity: str | None = None  # None: not checked; "matched" / "mismatch"
@@ -76,7 +79,7 @@ class Participant:
                 "audio": self.audio_on and not self.audio_muted_by_host,
                 "video": self.video_on and not self.video_stopped_by_host,
                 "muted_by_host": self.audio_muted_by_host, "video_stopped_by_host": self.video_stopped_by_host,
-                "connected": self.connected}
+                "unmute_requested": self.unmute_requested, "connected": self.connected}
         if for_staff:
             data["identity"] = self.identity
         return data
@@ -385,14 +388,24 @@ def _chat(b: _Builder, me: Participant, c: f.ChatSend, now: float) -> None:
 
 
 def _self_media(b: _Builder, me: Participant, c: f.SelfMedia, now: float) -> None:
+    """The participant's own switches. A host's stop stays until the participant turns the microphone
+    (camera) on themselves *after being asked* (``host.ask_unmute``): without a request, ``audio: true``
+    changes the participant's own switch only and the host's mute stays (``ack.muted_by_host``)."""
     if me.status != Status.ADMITTED:
         raise RoomError("not_admitted", "Wait until you are admitted.")
     if c.audio is not None:
         me.audio_on = c.audio
+        if c.audio and me.audio_muted_by_host and me.unmute_requested:
+            me.audio_muted_by_host = False
     if c.video is not None:
         me.video_on = c.video
+        if c.video and me.video_stopped_by_host and me.unmute_requested:
+            me.video_stopped_by_host = False
+    if not (me.audio_muted_by_host or me.video_stopped_by_host):
+        me.unmute_requested = False
     b.participant_changed(me)
-    b.reply(me.pid, {"type": "ack", "reply_to": c.id, "muted_by_host": me.audio_muted_by_host})
+    b.reply(me.pid, {"type": "ack", "reply_to": c.id, "muted_by_host": me.audio_muted_by_host,
+                     "video_stopped_by_host": me.video_stopped_by_host})
 
 
 def _room_flags(s: RoomState, with_floor: bool = True) -> dict:
@@ -442,6 +455,7 @@ def _mute(b: _Builder, me: Participant, c: f.HostMute, now: float) -> None:
         p.audio_muted_by_host = True
     else:
         p.video_stopped_by_host = True
+    p.unmute_requested = False  # a new stop withdraws an earlier request
     b.event(p.pid, {"type": "muted", "kind": c.kind, "by": me.name})
     b.participant_changed(p)
     b.record("muted", pid=p.pid, kind=c.kind, by=me.user_id)
@@ -449,8 +463,10 @@ def _mute(b: _Builder, me: Participant, c: f.HostMute, now: float) -> None:
 
 
 def _ask_unmute(b: _Builder, me: Participant, c: f.HostAskUnmute, now: float) -> None:
+    """Ask, never act: the participant gets ``unmute_requested`` and alone turns the microphone on
+    (``self.media``). The host's mute stays in force until they do (consent, issue 11)."""
     p = _target(b, c.participant, (Status.ADMITTED,))
-    p.audio_muted_by_host = p.video_stopped_by_host = False
+    p.unmute_requested = True
     b.event(p.pid, {"type": "unmute_requested", "by": me.name})
     b.participant_changed(p)
     b.reply(me.pid, {"type": "ack", "reply_to": c.id})
