@@ -1052,7 +1052,7 @@ def test_frame_errors_can_be_sent_as_utf8(text):
     """A lone surrogate (valid as a JSON escape, not as UTF-8) must not come back in ``reply_to`` or
     ``details``: the WebSocket server encodes every text frame as UTF-8 and could not send the answer."""
     error = frame_error(text)
-    answer = json.dumps({"message": error.message, "reply_to": error.reply_to, "details": error.details},
+    answer = json.dumps({"message": str(error.message), "reply_to": error.reply_to, "details": error.details},
                         ensure_ascii=False)
     answer.encode("utf-8")
 
