@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.FriendlyErrorPagesMiddleware",  # the site's 404 page also with DEBUG on (make run)
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -393,9 +394,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_without_traceback": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 403/404 is logged once, one line, no traceback (core.logging); a 5xx keeps its traceback.
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
 
 # --- Domain settings (defaults from shared/DOMAIN.md) ---------------------------------------------------
