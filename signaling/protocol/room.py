@@ -246,12 +246,12 @@ class _Builder:
         self.state.seq += 1
         self.result.outbound.append(Outbound(to, {**frame, "seq": self.state.seq}))
 
-    def event_with_snapshot(self, pid: str, frame_type: str) -> None:
+    def event_with_snapshot(self, pid: str, frame: dict) -> None:
         """An event carrying ``pid``'s snapshot: the snapshot is taken after the event's own ``seq`` is
         assigned, so it includes the event (rule: an event's ``seq`` ≤ the ``seq`` of the snapshot it
         carries — here equal)."""
         self.state.seq += 1
-        self.result.outbound.append(Outbound(pid, {"type": frame_type, "snapshot": snapshot(self.state, pid),
+        self.result.outbound.append(Outbound(pid, {**frame, "snapshot": snapshot(self.state, pid),
                                                    "seq": self.state.seq}))
 
     def reply(self, to: str, frame: dict) -> None:
@@ -437,7 +437,7 @@ def _room_flags(s: RoomState, with_floor: bool = True) -> dict:
 def _admit(b: _Builder, me: Participant, c: f.HostAdmit, now: float) -> None:
     p = _target(b, c.participant, (Status.LOBBY,))
     p.status, p.lobby_since = Status.ADMITTED, None
-    b.event_with_snapshot(p.pid, "admitted")
+    b.event_with_snapshot(p.pid, {"type": "admitted"})
     b.event("admitted", {"type": "participant.joined", "participant": p.view(for_staff=False)})
     b.lobby_changed()
     b.record("admitted", pid=p.pid, user_id=p.user_id, by=me.user_id, identity=p.identity)
