@@ -252,6 +252,9 @@ def test_ask_to_unmute_never_turns_the_citizens_microphone_on(office_tree, make_
         assert await page.evaluate("window.roomState.local.getAudioTracks().every((t) => !t.enabled)")
         await probe.wait_for_silence(15)
         await page.screenshot(path=str(ARTIFACTS / "room-citizen-unmute-request-360.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+        people = await page.inner_text("#participant-list")
+        assert "Chủ trì" in people and "(bạn)" in people  # name · site · role, and oneself
         # The citizen says yes.
         await page.click("#unmute-accept")
         await host.until(lambda f: f["type"] == "participant.updated" and f["participant"]["pid"] == citizen_pid
@@ -304,12 +307,77 @@ def test_an_early_page_says_when_the_room_opens_and_enters_by_itself(office_tree
                     assert text.startswith("Phòng mở lúc ") and "phút" in text, text
                     assert await page.is_disabled("#enter")
                     await page.screenshot(path=str(ARTIFACTS / "room-early-360.png"), full_page=True)
+                    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
                     from asgiref.sync import sync_to_async
 
                     await sync_to_async(session_services.open_session)(session, leader, now=starts)
                     await page.wait_for_selector("#room:not([hidden])", timeout=40_000)  # polls every ~10 s
                     assert await page.is_hidden("#opening")
                 finally:
+                    await browser.close()
+
+        asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_officer_page_refusal_needs_a_chosen_ground_and_a_confirmation(office_tree, make_user, tmp_path, settings):
+    """An officer's room page on a phone: no "Kết thúc buổi tiếp" (host.end is the host's), the lock button
+    (the officer may); refusing needs an explicitly chosen ground and a confirmation — dismissing it sends
+    nothing; no media worker runs, and the page says so in words."""
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with daphne(env, tmp_path / "daphne.log") as base:
+        cookie = login_cookie(base, room["officer"].username).split("=", 1)[1]
+        session = str(room["session"].public_id)
+        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+        citizen.session = session
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(viewport={"width": 360, "height": 740})
+                await context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+                page = await context.new_page()
+                try:
+                    await page.goto(f"{base}/phong/{session}/")
+                    await page.click("#enter")
+                    await page.wait_for_selector("#room:not([hidden])", timeout=15_000)
+                    assert await page.is_hidden("#end") and await page.is_visible("#lock-toggle")
+                    assert await page.is_hidden("#record-toggle")  # host.recording is the host's too
+                    assert (await citizen.open(base))["type"] == "waiting"
+                    await page.wait_for_selector("[data-action='host.refuse']", timeout=15_000)
+                    select = page.locator("#waiting-list select")
+                    assert await select.input_value() == ""  # nothing pre-selected
+                    await page.click("[data-action='host.refuse']")
+                    assert "căn cứ" in await page.inner_text("#room-status")
+                    await select.select_option("threats_or_insults")
+                    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+                    await page.click("[data-action='host.refuse']")
+                    await asyncio.sleep(1)
+                    assert not any(f["type"] == "refused" for f in citizen.frames)
+                    # No media worker: the page says so (after 12 s without media.ready).
+                    await page.wait_for_selector("#media-status:not([hidden])", timeout=30_000)
+                    assert "máy chủ hình ảnh và âm thanh" in await page.inner_text("#media-status")
+                    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                    await page.screenshot(path=str(ARTIFACTS / "room-officer-360.png"), full_page=True)
+                    messages: list[str] = []
+
+                    async def accept(dialog):
+                        messages.append(dialog.message)
+                        await dialog.accept()
+
+                    page.once("dialog", lambda dialog: asyncio.ensure_future(accept(dialog)))
+                    await page.click("[data-action='host.refuse']")
+                    refused = await citizen.until(lambda f: f["type"] == "refused")
+                    assert refused["ground"] == "threats_or_insults" and "Không thể hoàn tác" in messages[0]
+                finally:
+                    await citizen.close()
                     await browser.close()
 
         asyncio.run(scenario())
