@@ -41,6 +41,14 @@ def permission_denied(request, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token (an old page, cookies blocked): the site's 403 page with a
+    way forward, not Django's English page (``CSRF_FAILURE_VIEW``)."""
+    if wants_json(request):
+        return _json("permission_denied", _("Trang đã cũ: hãy tải lại trang rồi thử lại."), 403)
+    return render(request, "403.html", {"csrf_failed": True}, status=403)
+
+
 def server_error(request) -> HttpResponse:
     """Rendered without the request's context (context processors, the session, the database may be what
     failed): the template gets no ``user`` and no ``request``, and a failure to render falls back to a

@@ -143,3 +143,11 @@ def test_oversight_link_only_when_the_dashboard_opens(client, make_user, office_
     html = client.get("/lam-viec/lich/").content.decode()
     assert 'data-nav="oversight"' in html
     assert client.get("/giam-sat/").status_code == 200
+
+
+def test_a_form_without_its_csrf_token_gets_the_sites_403_page(make_user, office_tree):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/dang-nhap/", {"identifier": "x", "password": "y"})
+    assert response.status_code == 403
+    html = _page(response)
+    assert "Trang đã cũ" in html and HEADER in html
