@@ -118,6 +118,7 @@ def test_a_client_written_from_the_protocol_document(office_tree, make_user, tmp
         assert login.status_code == 200 and {"sessionid", "csrftoken"} <= set(login.cookies.keys())
         refused = h.post(f"/api/sessions/{sid}/open", csrf=False)
         assert refused.status_code == 403 and "CSRF" in refused.json()["error"]["message"]
+        assert refused.json()["error"]["type"] == "permission_denied"
         assert h.post(f"/api/sessions/{sid}/sites", {"office": province.code, "responsible": None}).status_code == 201
 
         async def story():
