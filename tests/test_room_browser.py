@@ -289,6 +289,11 @@ def test_an_early_page_says_when_the_room_opens_and_enters_by_itself(office_tree
         by=None, kind="regular", host_office=commune, host=leader, title="Tiếp công dân sớm", starts_at=starts,
         ends_at=starts + timedelta(hours=1), slot_minutes=30, slot_capacity=1, adhoc_reason="")
     session = session_services.publish(session, None, reason="Kiểm thử")
+    from scheduling.services import registrations
+
+    citizen = make_user(full_name="Công Dân Đến Sớm")
+    registration = registrations.register(citizen=citizen, slot_id=session.slots.first().pk, matter_kind="complaint",
+                                          matter_summary="Khiếu nại về bồi thường đất", ignore_deadline=True)
     env = room_env(tmp_path, SESSION_AUTO_OPEN_MINUTES_BEFORE="30")
     use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
     ARTIFACTS.mkdir(exist_ok=True)
@@ -301,7 +306,12 @@ def test_an_early_page_says_when_the_room_opens_and_enters_by_itself(office_tree
                 context = await browser.new_context(viewport={"width": 360, "height": 740})
                 await context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
                 page = await context.new_page()
+                # The citizen on a phone, from the join link of the reminder.
+                phone = await browser.new_context(viewport={"width": 360, "height": 740})
+                join = await phone.new_page()
                 try:
+                    await join.goto(f"{base}/tham-gia/{join_token(registration)}/")
+                    assert (await join.inner_text("#join-opening-text")).startswith("Phòng mở lúc ")
                     await page.goto(f"{base}/phong/{session.public_id}/")
                     text = await page.inner_text("#opening-text")
                     assert text.startswith("Phòng mở lúc ") and "phút" in text, text
@@ -313,6 +323,10 @@ def test_an_early_page_says_when_the_room_opens_and_enters_by_itself(office_tree
                     await sync_to_async(session_services.open_session)(session, leader, now=starts)
                     await page.wait_for_selector("#room:not([hidden])", timeout=40_000)  # polls every ~10 s
                     assert await page.is_hidden("#opening")
+                    # The join page went to the room page by itself, which entered the lobby by itself.
+                    await join.wait_for_url("**/phong/**", timeout=40_000)
+                    await join.wait_for_selector("#lobby:not([hidden])", timeout=20_000)
+                    await join.screenshot(path=str(ARTIFACTS / "room-early-citizen-lobby-360.png"), full_page=True)
                 finally:
                     await browser.close()
 

@@ -374,6 +374,8 @@
     }, delay);
   }
   if (app.dataset.opening === "waiting") watchOpening(Number(app.dataset.poll) || 10);
+  // Sent here by the join page the moment the room opened: enter without another click.
+  if (app.dataset.opening === "open" && location.hash === "#vao") setTimeout(() => enter(), 0);
 
   async function enter() {
     if (state.entered) return;
