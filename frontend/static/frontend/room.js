@@ -328,7 +328,7 @@
   }
   function addMessage(f) {
     const item = document.createElement("li");
-    item.textContent = `${f.name || T.citizen}: ${f.text}`;
+    item.textContent = `${f.name || state.names[f.from] || T.citizen}: ${f.text}`;  // staff know citizens by pid
     $("messages").append(item);
   }
   $("chat-form").onsubmit = (event) => {
