@@ -18,3 +18,32 @@ class ClientLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class FriendlyErrorPagesMiddleware:
+    """With DEBUG on (``make run``) Django answers a 404 with its English technical page. Pages get the
+    site's own 404 page there too (``frontend.error_views``); API paths keep their JSON. Without DEBUG this
+    does nothing: Django already uses ``handler404``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+            from frontend.error_views import page_not_found
+
+            return page_not_found(request)  # no URL matched: the technical page came from the resolver
+        return response
+
+    def process_exception(self, request, exception):
+        from django.conf import settings
+        from django.http import Http404
+
+        if settings.DEBUG and isinstance(exception, Http404):
+            from frontend.error_views import page_not_found
+
+            return page_not_found(request, exception)
+        return None

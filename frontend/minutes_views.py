@@ -154,6 +154,9 @@ def _current_value(minutes, sections, scope, field):
 def minutes_finalize(request, public_id):
     session = _session(request, public_id)
     minutes = get_object_or_404(Minutes, session=session)
+    if request.POST.get("confirm") != "1":  # irreversible: the form's required checkbox (issue 11)
+        messages.error(request, _("Hãy đánh dấu ô xác nhận trước khi khóa biên bản."))
+        return redirect(_editor_url(session))
     try:
         services.finalize(minutes, request.user, request=request)
         messages.success(request, _("Biên bản đã được khóa. Mã kiểm tra SHA-256 đã được lưu."))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dang-xuat/", views.logout_view, name="logout"),
     path("tham-gia/<str:token>/", views.join, name="join"),
     path("phong/<uuid:session>/", views.room, name="room"),
+    path("phong/<uuid:session>/trang-thai/", views.room_status, name="room-status"),
     path("noi-quy/", views.rules, name="rules"),
 ]
 urlpatterns += schedule_urls.urlpatterns

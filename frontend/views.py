@@ -157,18 +157,85 @@ def join(request, token):
         from frontend.schedule_views import countdown_text
 
         countdown = countdown_text(registration.slot_starts_at, timezone.now())
+    opening = room_opening(registration.session) if registration is not None else None
     return render(request, "frontend/join.html", {"registration": registration, "token": token,
-                                                  "countdown": countdown}, status=status)
+                                                  "countdown": countdown, "opening": opening}, status=status)
+
+
+def room_opening(reception, now=None) -> dict:
+    """When the room of ``reception`` opens, in words, for a citizen who arrives early (issue 11): the room
+    opens by itself ``SESSION_AUTO_OPEN_MINUTES_BEFORE`` minutes before the start (Celery beat), or earlier
+    by the host's button. ``state``: ``open``, ``waiting`` (not open yet), ``ended`` (held) or ``off``
+    (postponed/cancelled). ``poll_seconds``: how long the page waits before asking again (the sooner the
+    opening, the more often: 60 s when more than 10 minutes away, else 10 s; never while open or over)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone as tz
+
+    from frontend.schedule_views import time_left
+    from sessions.models import SessionStatus
+
+    now = now or tz.now()
+    opens_at = reception.starts_at - timedelta(minutes=settings.SESSION_AUTO_OPEN_MINUTES_BEFORE)
+    status = reception.status
+    data = {"status": status, "opens_at": opens_at.isoformat(), "starts_at": reception.starts_at.isoformat(),
+            "open": status == SessionStatus.OPEN, "poll_seconds": None}
+    if status == SessionStatus.OPEN:
+        return {**data, "state": "open", "message": _("Phòng tiếp đang mở.")}
+    if status == SessionStatus.HELD:
+        return {**data, "state": "ended", "message": _("Buổi tiếp đã kết thúc.")}
+    if status in (SessionStatus.POSTPONED, SessionStatus.CANCELLED):
+        return {**data, "state": "off", "message": _("Buổi tiếp đã hoãn hoặc bị hủy: phòng tiếp không mở.")}
+    at = tz.localtime(opens_at).strftime("%H:%M")
+    if opens_at > now:
+        if tz.localdate(opens_at) == tz.localdate(now):
+            message = _("Phòng mở lúc %(time)s, còn %(left)s.") % {"time": at, "left": time_left(opens_at - now)}
+        else:
+            message = _("Phòng mở lúc %(time)s ngày %(day)s, còn %(left)s.") % {
+                "time": at, "day": tz.localtime(opens_at).strftime("%d/%m/%Y"), "left": time_left(opens_at - now)}
+        poll = 60 if opens_at - now > timedelta(minutes=10) else 10
+    else:
+        message = _("Phòng sắp mở (dự kiến lúc %(time)s): xin chờ trong giây lát.") % {"time": at}
+        poll = 10
+    return {**data, "state": "waiting", "message": message, "poll_seconds": poll}
+
+
+def room_status(request, session):
+    """``GET /phong/<id>/trang-thai/`` (and ``/en/…``): the room's opening as JSON, for a page waiting for
+    the room to open (room.js polls it every ``poll_seconds``). Public facts of a public session only;
+    cached by browsers and proxies for 5 seconds."""
+    from django.http import JsonResponse
+    from django.utils.cache import patch_cache_control
+
+    from sessions.models import ReceptionSession
+
+    reception = get_object_or_404(ReceptionSession.objects.public(), public_id=session)
+    response = JsonResponse(room_opening(reception), json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=5)
+    return response
+
+
+def _media_expected() -> bool:
+    """Can a media server hear this room at all? Not on the embedded default (no REDIS_URL): the in-memory
+    channel layer lives inside the web process and no media worker can reach it (docs/media.md)."""
+    from django.conf import settings
+
+    return "InMemoryChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 
 
 def room(request, session):
     """The live room page (frontend/static/frontend/room.js speaks docs/protocol.md). Staff come with
     their login; a citizen with the join link's token (``?token=``): the join link page leads here. Who
-    may enter is decided by the room socket, not by this page; the page only needs the session to exist."""
+    may enter is decided by the room socket, not by this page; the page only needs the session to exist.
+    Before the room opens the page says when it opens and enters by itself once it is open."""
+    from accounts.permissions import ROOM_ACTIONS
     from sessions.models import ReceptionSession
 
     reception = get_object_or_404(ReceptionSession.objects.public().select_related("host_office"), public_id=session)
     token = request.GET.get("token", "")[:500]
+    sites = {reception.host_office.code: reception.host_office.name}
+    sites.update({site.office.code: site.office.name for site in reception.sites.select_related("office")})
     labels = {
         "waiting": _("Bạn đang chờ cán bộ mời vào phòng. Thứ tự của bạn: %(n)s"),
         "admitted": _("Bạn đã được mời vào phòng tiếp."),
@@ -183,7 +250,10 @@ def room(request, session):
         "unmute": _("Đề nghị bật tiếng"),
         "stop_video": _("Tắt hình"),
         "remove": _("Mời ra"),
+        "give_floor": _("Cho phát biểu"),
         "citizen": _("Công dân"),
+        "you": _("bạn"),
+        "mic_off": _("micrô tắt"),
         "error": _("Có lỗi: %(message)s"),
         "no_devices": _("Không dùng được camera hoặc micrô. Bạn vẫn có thể nghe và xem."),
         "minutes_statement": _("Nội dung bạn trình bày"),
@@ -192,15 +262,42 @@ def room(request, session):
         "minutes_conclusions": _("Thông báo kết luận"),
         "minutes_confirm": _("Tôi xác nhận biên bản"),
         "minutes_confirmed": _("Bạn đã xác nhận biên bản lúc %(at)s."),
+        "ground_placeholder": _("— Chọn căn cứ từ chối —"),
+        "ground_required": _("Hãy chọn căn cứ từ chối trước khi bấm Từ chối."),
+        "confirm_refuse": _("Từ chối tiếp %(name)s với căn cứ: %(ground)s? Không thể hoàn tác."),
+        "confirm_remove": _("Mời %(name)s ra khỏi phòng? Người này không thể vào lại buổi tiếp này."),
+        "confirm_end": _("Kết thúc buổi tiếp cho mọi người? Phòng sẽ đóng và phiên được ghi là đã tổ chức."),
+        "media_none": _("Hệ thống này chưa có máy chủ hình ảnh và âm thanh, nên bạn chưa nghe, chưa thấy người khác "
+                        "(và họ chưa nghe, chưa thấy bạn). Phòng vẫn hoạt động: hãy trao đổi bằng tin nhắn bên dưới."),
+        "media_waiting": _("Chưa kết nối được máy chủ hình ảnh và âm thanh: bạn chưa nghe, chưa thấy người khác. Hệ thống "
+                           "đang thử lại; trong lúc chờ, hãy trao đổi bằng tin nhắn bên dưới."),
+        "muted_by_host": _("Cán bộ chủ trì đã tắt micrô của bạn."),
+        "unmute_requested": _("%(by)s đề nghị bạn bật micrô. Micrô của bạn vẫn tắt cho đến khi bạn bấm “Bật micrô”."),
+        "mic_on": _("Bật micrô"),
+        "mic_turn_off": _("Tắt micrô"),
+        "mic_is_off": _("Micrô của bạn đang tắt."),
+        "mic_is_on": _("Micrô của bạn đang bật."),
         "roles": {"host": _("Chủ trì"), "leader": _("Lãnh đạo"), "officer": _("Cán bộ tiếp công dân"),
-                  "secretary": _("Thư ký"), "citizen": _("Công dân")},
+                  "secretary": _("Thư ký"), "inspector": _("Thanh tra"), "citizen": _("Công dân")},
         "grounds": {
             "intoxicated_or_mentally_ill": _("Say rượu, mắc bệnh tâm thần hoặc không làm chủ được hành vi"),
             "threats_or_insults": _("Đe dọa, xúc phạm, vi phạm nội quy nơi tiếp công dân"),
             "settled_case_prolonged": _("Vụ việc đã được giải quyết đúng, cố tình kéo dài"),
         },
+        "sites": sites,
+        # Which room role may send which host command: the server's own table (accounts.permissions), so the
+        # page shows exactly the buttons the room will accept.
+        "may": {command: sorted(roles) for command, roles in ROOM_ACTIONS.items()},
+        "media_wait_seconds": MEDIA_WAIT_SECONDS,
     }
-    return render(request, "frontend/room.html", {"reception": reception, "token": token, "labels": labels})
+    opening = room_opening(reception)
+    return render(request, "frontend/room.html", {"reception": reception, "token": token, "labels": labels,
+                                                  "opening": opening, "media_expected": _media_expected()})
+
+
+# After admission, how long the room page waits for the media server's ``media.ready`` before it says that
+# sound and picture are not available (it keeps waiting and clears the notice when media arrives).
+MEDIA_WAIT_SECONDS = 12
 
 
 def rules(request):

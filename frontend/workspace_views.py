@@ -35,6 +35,7 @@ from scheduling.models import HolidayRule, LeaderEngagement, ReceptionPlan
 from scheduling.services import engagements, plans
 from sessions import services as session_services
 from sessions.models import ReceptionSession, SessionStatus
+from signaling.services import room_role_for
 
 SESSIONS_DAYS_AHEAD = 60
 CALENDAR_DAYS_AHEAD = 90
@@ -44,7 +45,6 @@ DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 ACTIONABLE = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
 # Roles that enter a session's room from a site (signaling.services.room_role_for).
-ROOM_ROLES = frozenset({Role.LEADER, Role.RECEPTION_OFFICER, Role.OFFICE_ADMIN, Role.SECRETARY})
 
 # --- the recurrence rule in plain Vietnamese ---------------------------------------------------------------
 
@@ -298,7 +298,7 @@ def role_links(user, session: ReceptionSession) -> dict:
     Minutes editors (leader, officer of the host office) also get the minutes."""
     live = session.status in (SessionStatus.PUBLISHED, SessionStatus.OPEN)
     sites = [site.office for site in session.sites.all()]
-    in_room = session.host_id == user.pk or any(has_role_at(user, office, ROOM_ROLES) for office in sites)
+    in_room = room_role_for(user, session) is not None  # the room socket's own rule
     editor = minutes_access.may_edit(user, session)
     secretary = has_role_at(user, session.host_office, {Role.SECRETARY})
     runs_room = session.host_id == user.pk or any(

@@ -34,6 +34,11 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+# Vietnamese error pages with the site's header (English under /en/); JSON on API paths.
+handler403 = "frontend.error_views.permission_denied"
+handler404 = "frontend.error_views.page_not_found"
+handler500 = "frontend.error_views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -15,6 +15,9 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.events import office_group, user_group
@@ -45,6 +48,9 @@ def _post_notice(user, office_id, text) -> int:
 
 class EventStreamConsumer(AsyncWebsocketConsumer):
     async def connect(self):
+        from signaling.room_consumer import client_language
+
+        self.lang = client_language(self.scope)  # messages in the client's language, as on the room socket
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
@@ -62,28 +68,32 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict) -> None:
         await self.send(text_data=json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=False))
 
-    async def send_error(self, code: str, message: str, reply_to=None) -> None:
+    async def send_error(self, code: str, message, reply_to=None) -> None:
+        with translation.override(getattr(self, "lang", None)):
+            message = str(message)
         await self.send_frame({"type": "error", "code": code, "message": message, "reply_to": reply_to})
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
-            await self.send_error("binary_not_supported", "Only text frames are accepted.")
+            await self.send_error("binary_not_supported", _("Chỉ nhận khung tin dạng văn bản."))
             return
         if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.send_error("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+            await self.send_error("frame_too_large", format_lazy(_("Mỗi khung tin tối đa {limit} byte."),
+                                                                limit=MAX_FRAME_BYTES))
             return
         try:
             frame = json.loads(text_data)
         except json.JSONDecodeError:
-            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            await self.send_error("malformed_json", _("Khung tin không phải JSON hợp lệ."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("invalid_frame", "A frame is a JSON object with a string 'type'.")
+            await self.send_error("invalid_frame", _("Khung tin cần trường \"type\" là một chuỗi."))
             return
         reply_to = frame.get("id") if isinstance(frame.get("id"), (str, int)) else None
         handler = {"ping": self.on_ping, "office.notice": self.on_office_notice}.get(frame["type"])
         if handler is None:
-            await self.send_error("unknown_type", f"Unknown frame type {frame['type'][:40]!r}.", reply_to)
+            await self.send_error("unknown_type", format_lazy(_("Không có loại khung tin {kind}."),
+                                                              kind=repr(frame["type"][:40])), reply_to)
             return
         try:
             await handler(frame, reply_to)
@@ -96,7 +106,7 @@ class EventStreamConsumer(AsyncWebsocketConsumer):
     async def on_office_notice(self, frame, reply_to):
         office_id, text = frame.get("office"), frame.get("text")
         if not isinstance(office_id, int) or isinstance(office_id, bool) or not isinstance(text, str):
-            await self.send_error("invalid_frame", "office.notice needs an integer 'office' and a string 'text'.",
+            await self.send_error("invalid_frame", _("office.notice cần \"office\" là số nguyên và \"text\" là chuỗi."),
                                   reply_to)
             return
         notice_id = await _post_notice(self.scope["user"], office_id, text)

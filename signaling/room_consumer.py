@@ -19,6 +19,8 @@ from urllib.parse import parse_qs
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from signaling import services
@@ -38,6 +40,28 @@ def db(func):
 CLOSING_FRAMES = {"refused", "removed", "session.ended"}
 CLOSE_CODES = {"unavailable": 1013, "not_found": 4404, "session_not_open": 4409, "forbidden": 4403, "not_authenticated": 4401,
                "link_expired": 4401, "link_invalid": 4401, "refused": 4403, "lobby_locked": 4423}
+
+
+def client_language(scope) -> str:
+    """The language of the client's messages, known at the handshake (entry errors come before ``hello``):
+    ``?lang=`` (the room page sends its own language), else the language cookie, else Accept-Language,
+    else ``LANGUAGE_CODE`` (Vietnamese). Only languages in ``LANGUAGES`` are used."""
+    from django.utils.translation import get_supported_language_variant
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    query = parse_qs(scope.get("query_string", b"").decode(errors="replace"))
+    headers = dict(scope.get("headers") or [])
+    candidates = [(query.get("lang") or [""])[0], (scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")]
+    accept = headers.get(b"accept-language", b"").decode("latin-1")[:500]
+    candidates += [code for code, _q in parse_accept_lang_header(accept) if code != "*"]
+    for code in candidates:
+        if not code:
+            continue
+        try:
+            return get_supported_language_variant(code[:20])
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class TokenBucket:
@@ -60,6 +84,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self):
+        self.lang = client_language(self.scope)
         self.bucket = TokenBucket(settings.WS_MAX_FRAMES_PER_SECOND, settings.WS_FRAME_BURST)
         self.strikes = 0
         query = parse_qs(self.scope.get("query_string", b"").decode(errors="replace"))
@@ -76,11 +101,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     def _hello_timeout(self):
         if self.group is None:
-            asyncio.ensure_future(self.fail("hello_timeout", "Send hello first."))
+            asyncio.ensure_future(self.fail("hello_timeout", _("Hãy gửi lời chào (hello) trước.")))
 
-    async def fail(self, code: str, message: str, reply_to=None) -> None:
+    def render(self, message) -> str:
+        """A refusal's message (a lazy gettext string, Vietnamese msgid) in the client's language."""
+        with translation.override(getattr(self, "lang", settings.LANGUAGE_CODE)):
+            return str(message)
+
+    async def fail(self, code: str, message, reply_to=None) -> None:
         self.closing = True
-        await self.send_frame({"type": "error", "code": code, "message": message, "reply_to": reply_to})
+        await self.send_frame({"type": "error", "code": code, "message": self.render(message), "reply_to": reply_to})
         await self.close(code=CLOSE_CODES.get(code, 4400))
 
     async def send_frame(self, frame: dict) -> None:
@@ -91,8 +121,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=True)
         await self.send(text_data=text)
 
-    async def send_error(self, code: str, message: str, reply_to=None, details=None) -> None:
-        frame = {"type": "error", "code": code, "message": message, "reply_to": reply_to}
+    async def send_error(self, code: str, message, reply_to=None, details=None) -> None:
+        frame = {"type": "error", "code": code, "message": self.render(message), "reply_to": reply_to}
         if details:
             frame["details"] = details
         await self.send_frame(frame)
@@ -103,9 +133,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self.bucket.take():
             self.strikes += 1
             if self.strikes > settings.WS_FRAME_BURST:
-                await self.fail("rate_limited", "Too many frames; the connection is closed.")
+                await self.fail("rate_limited", _("Quá nhiều khung tin; kết nối bị đóng."))
             elif self.strikes == 1 or self.strikes % 20 == 0:
-                await self.send_error("rate_limited", "Too many frames; slow down.")
+                await self.send_error("rate_limited", _("Quá nhiều khung tin; hãy gửi chậm lại."))
             return
         self.strikes = 0
         try:
@@ -115,12 +145,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if self.group is None:
             if not isinstance(frame, f.Hello):
-                await self.send_error("hello_first", "Send hello first.", frame.id)
+                await self.send_error("hello_first", _("Hãy gửi lời chào (hello) trước."), frame.id)
                 return
             await self.on_hello(frame)
             return
         if isinstance(frame, f.Hello):
-            await self.send_error("already_joined", "hello is sent once.", frame.id)
+            await self.send_error("already_joined", _("Lời chào (hello) chỉ gửi một lần."), frame.id)
             return
         if isinstance(frame, f.Ping):
             # Re-join the group on every ping: after a Redis restart the channel layer has forgotten it.
@@ -128,7 +158,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.group_add(self.group, self.channel_name)
             except Exception:
                 logger.warning("channel layer unavailable on ping", exc_info=True)
-                await self.send_error("unavailable", "Live updates are interrupted; retrying.", frame.id)
+                await self.send_error("unavailable", _("Cập nhật trực tiếp đang gián đoạn; đang thử lại."), frame.id)
                 return
         try:
             outcome = await db(services.handle)(self.entry, frame, deferred=True)
@@ -137,7 +167,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         except Exception:  # never let one frame take the socket down; log it for the operators
             logger.exception("room frame %s failed", frame.type)
-            await self.send_error("internal_error", "The server could not handle this frame.", frame.id)
+            await self.send_error("internal_error", _("Máy chủ không xử lý được khung tin này."), frame.id)
             return
         await services.send_messages(outcome.messages)
         await self.deliver(outcome.replies)
@@ -150,7 +180,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         except Exception:
             logger.warning("channel layer unavailable on hello", exc_info=True)
-            await self.fail("unavailable", "Live updates are unavailable; try again shortly.", frame.id)
+            await self.fail("unavailable", _("Cập nhật trực tiếp tạm thời không dùng được; hãy thử lại sau ít phút."),
+                            frame.id)
             return
         try:
             self.room_id, outcome = await db(services.join)(

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _  # rendered by the consumer in the client's language
 
 from accounts.models import Role
 from accounts.permissions import has_role_at
@@ -123,8 +123,10 @@ def resolve_entry(session_public_id: str, user=None, token: str | None = None, n
                if _is_uuid(session_public_id) else None)
     if session is None:
         raise EntryError(_("Không tìm thấy phiên tiếp."), "not_found")
+    if session.status == SessionStatus.HELD:
+        raise EntryError(_("Buổi tiếp đã kết thúc."), "session_ended")
     if session.status != SessionStatus.OPEN:
-        raise EntryError(_("Phòng tiếp chưa mở hoặc đã kết thúc."), "session_not_open")
+        raise EntryError(_("Phòng tiếp chưa mở."), "session_not_open")
     if token:
         registration = _registration_from_token(token, session)
         citizen = registration.citizen

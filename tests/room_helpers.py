@@ -42,11 +42,15 @@ def open_room(office_tree, make_user, citizens=1):
             "provincial": provincial, "citizens": people, "registrations": regs}
 
 
-async def connect(session, user=None, token=None, application=None):
+async def connect(session, user=None, token=None, application=None, lang=None, headers=None):
+    from urllib.parse import urlencode
+
     from signaling.routing import websocket_urlpatterns
 
-    path = f"/ws/sessions/{session.public_id}/" + (f"?token={token}" if token else "")
-    communicator = WebsocketCommunicator(application or URLRouter(websocket_urlpatterns), path)
+    query = urlencode({k: v for k, v in (("token", token), ("lang", lang)) if v})
+    path = f"/ws/sessions/{session.public_id}/" + (f"?{query}" if query else "")
+    communicator = WebsocketCommunicator(application or URLRouter(websocket_urlpatterns), path,
+                                         headers=headers or [])
     if user is not None:
         communicator.scope["user"] = user
     connected, _ = await communicator.connect()

@@ -80,3 +80,22 @@ async def test_notice_reaches_colleagues_only(office_tree, make_user):
         await ws.disconnect()
 
 
+
+
+async def test_errors_come_in_the_clients_language(office_tree, make_user):
+    """Vietnamese by default, English for ``?lang=en`` (as on the room socket, issue 11)."""
+    from channels.routing import URLRouter
+
+    from signaling.routing import websocket_urlpatterns
+
+    user = await database_sync_to_async(make_user)(Role.SECRETARY, office_tree["commune011"])
+    for path, expected in (("/ws/events/", "Khung tin không phải JSON hợp lệ."),
+                           ("/ws/events/?lang=en", "The frame is not valid JSON.")):
+        communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+        communicator.scope["user"] = user
+        connected, _ = await communicator.connect()
+        assert connected
+        assert (await communicator.receive_json_from())["type"] == "ready"
+        await communicator.send_to(text_data="{nope")
+        assert (await communicator.receive_json_from())["message"] == expected
+        await communicator.disconnect()

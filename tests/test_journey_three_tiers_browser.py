@@ -230,6 +230,7 @@ def _run(office_tree, make_user, tmp_path, settings, *, open_by: str, full: bool
                     await console.click("button:has-text('Tạo vụ việc từ phần 1')")
                     case = await wait_for(lambda: Case.objects.filter(session=session).first(), what="the case")
                     await console.wait_for_load_state()
+                    await console.check("#finalize-form input[name=confirm]")  # the required confirmation box
                     await console.click("button:has-text('Khóa biên bản')")  # the dialog is accepted
                     await wait_for(lambda: _minutes_state(session) == "final", timeout=60, what="the lock")
 

@@ -66,8 +66,14 @@ def test_the_editor_works_without_javascript(client, office_tree, make_user):
     assert section.case_public_id is not None and "Đã tạo vụ việc số" in response.content.decode()
     assert "đã được chuyển thành vụ việc" in client.post(case_url, follow=True).content.decode()  # not twice
 
-    # Finalize: locked, the hash shown and verified; later saves are refused.
+    # Finalize: irreversible, so only with the confirmation box ticked.
     response = client.post(reverse("frontend:minutes-finalize", args=[session.public_id]), follow=True)
+    minutes.refresh_from_db()
+    assert minutes.state != MinutesState.FINAL and "Hãy đánh dấu ô xác nhận" in response.content.decode()
+    assert 'name="confirm" value="1" required' in response.content.decode()
+    # Then locked, the hash shown and verified; later saves are refused.
+    response = client.post(reverse("frontend:minutes-finalize", args=[session.public_id]), {"confirm": "1"},
+                           follow=True)
     minutes.refresh_from_db()
     assert minutes.state == MinutesState.FINAL and minutes.sha256 in response.content.decode()
     assert "Toàn vẹn: khớp" in response.content.decode() and f"/api/documents/minutes/{minutes.pk}.pdf" in response.content.decode()

@@ -214,3 +214,184 @@ def test_chromium_citizen_switches_to_audio_only_in_the_room(office_tree, make_u
         await page.screenshot(path=str(ARTIFACTS / "room-citizen-audio-only-chromium.png"), full_page=True)
 
     run_with_chromium_citizen(office_tree, make_user, tmp_path, settings, body)
+
+
+# --- Issue 11: consent to unmute; the early citizen enters by itself ----------------------------------------
+
+def _citizen_view(host: MediaClient, pid: str) -> dict:
+    """The latest view of ``pid`` the host was told of."""
+    views = [f["participant"] for f in host.frames
+             if f["type"] in ("participant.updated", "participant.joined") and f["participant"]["pid"] == pid]
+    return views[-1] if views else {}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_ask_to_unmute_never_turns_the_citizens_microphone_on(office_tree, make_user, tmp_path, settings):
+    """Consent: the host mutes the citizen, then asks them to unmute. The citizen's page shows the request;
+    the microphone stays off — at the server, in the page and on the media (the host hears silence) — until
+    the citizen clicks "Bật micrô"; then the host hears them again."""
+
+    async def body(page, host, citizen_pid, frames):
+        probe = await host.probe(citizen_pid, "audio")
+        await probe.wait_for_sound(15)  # the browser's fake microphone beeps
+        await host.send({"type": "host.mute", "id": "m", "participant": citizen_pid, "kind": "audio"})
+        await host.until(lambda f: f["type"] == "participant.updated" and f["participant"]["pid"] == citizen_pid
+                         and f["participant"]["muted_by_host"])
+        await page.wait_for_function("window.roomState.mutedByHost === true", timeout=15_000)
+        await host.send({"type": "host.ask_unmute", "id": "u", "participant": citizen_pid})
+        await page.wait_for_selector("#unmute-request:not([hidden])", timeout=15_000)
+        assert "Bật micrô" in await page.inner_text("#unmute-request")
+        await host.until(lambda f: f["type"] == "participant.updated" and f["participant"]["pid"] == citizen_pid
+                         and f["participant"].get("unmute_requested"))
+        # Asked, not acted: still off everywhere.
+        await asyncio.sleep(2)
+        view = _citizen_view(host, citizen_pid)
+        assert view["audio"] is False and view["muted_by_host"] is True, view
+        assert await page.evaluate("window.roomState.micLive") is False
+        assert await page.evaluate("window.roomState.local.getAudioTracks().every((t) => !t.enabled)")
+        await probe.wait_for_silence(15)
+        await page.screenshot(path=str(ARTIFACTS / "room-citizen-unmute-request-360.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+        people = await page.inner_text("#participant-list")
+        assert "Chủ trì" in people and "(bạn)" in people  # name · site · role, and oneself
+        # The citizen says yes.
+        await page.click("#unmute-accept")
+        await host.until(lambda f: f["type"] == "participant.updated" and f["participant"]["pid"] == citizen_pid
+                         and f["participant"]["audio"] is True and not f["participant"]["muted_by_host"])
+        assert await page.evaluate("window.roomState.micLive") is True
+        await page.wait_for_selector("#unmute-request[hidden]", state="attached")
+        await probe.wait_for_sound(15)
+
+    run_with_chromium_citizen(office_tree, make_user, tmp_path, settings, body)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_an_early_page_says_when_the_room_opens_and_enters_by_itself(office_tree, make_user, tmp_path, settings):
+    """The leader opens the room page 5 minutes before the automatic opening: the page says when, in words,
+    with the enter button disabled; the room is opened (here by the service, as the beat task or the button
+    would) and the page enters by itself, without a reload."""
+    chromium_or_skip()
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.async_api import async_playwright
+
+    from accounts.models import Role
+    from sessions import services as session_services
+
+    settings.SESSION_AUTO_OPEN_MINUTES_BEFORE = 30
+    commune = office_tree["commune011"]
+    leader = make_user(Role.LEADER, commune, full_name="Chủ tịch Xã")
+    starts = (timezone.now() + timedelta(minutes=35)).replace(second=0, microsecond=0)
+    session = session_services.create_session(
+        by=None, kind="regular", host_office=commune, host=leader, title="Tiếp công dân sớm", starts_at=starts,
+        ends_at=starts + timedelta(hours=1), slot_minutes=30, slot_capacity=1, adhoc_reason="")
+    session = session_services.publish(session, None, reason="Kiểm thử")
+    from scheduling.services import registrations
+
+    citizen = make_user(full_name="Công Dân Đến Sớm")
+    registration = registrations.register(citizen=citizen, slot_id=session.slots.first().pk, matter_kind="complaint",
+                                          matter_summary="Khiếu nại về bồi thường đất", ignore_deadline=True)
+    env = room_env(tmp_path, SESSION_AUTO_OPEN_MINUTES_BEFORE="30")
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with daphne(env, tmp_path / "daphne.log") as base:
+        cookie = login_cookie(base, leader.username).split("=", 1)[1]
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(viewport={"width": 360, "height": 740})
+                await context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+                page = await context.new_page()
+                # The citizen on a phone, from the join link of the reminder.
+                phone = await browser.new_context(viewport={"width": 360, "height": 740})
+                join = await phone.new_page()
+                try:
+                    await join.goto(f"{base}/tham-gia/{join_token(registration)}/")
+                    assert (await join.inner_text("#join-opening-text")).startswith("Phòng mở lúc ")
+                    await page.goto(f"{base}/phong/{session.public_id}/")
+                    text = await page.inner_text("#opening-text")
+                    assert text.startswith("Phòng mở lúc ") and "phút" in text, text
+                    assert await page.is_disabled("#enter")
+                    await page.screenshot(path=str(ARTIFACTS / "room-early-360.png"), full_page=True)
+                    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                    from asgiref.sync import sync_to_async
+
+                    await sync_to_async(session_services.open_session)(session, leader, now=starts)
+                    await page.wait_for_selector("#room:not([hidden])", timeout=40_000)  # polls every ~10 s
+                    assert await page.is_hidden("#opening")
+                    # The join page went to the room page by itself, which entered the lobby by itself.
+                    await join.wait_for_url("**/phong/**", timeout=40_000)
+                    await join.wait_for_selector("#lobby:not([hidden])", timeout=20_000)
+                    await join.screenshot(path=str(ARTIFACTS / "room-early-citizen-lobby-360.png"), full_page=True)
+                finally:
+                    await browser.close()
+
+        asyncio.run(scenario())
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_officer_page_refusal_needs_a_chosen_ground_and_a_confirmation(office_tree, make_user, tmp_path, settings):
+    """An officer's room page on a phone: no "Kết thúc buổi tiếp" (host.end is the host's), the lock button
+    (the officer may); refusing needs an explicitly chosen ground and a confirmation — dismissing it sends
+    nothing; no media worker runs, and the page says so in words."""
+    chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    room = open_room(office_tree, make_user)
+    env = room_env(tmp_path)
+    use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with daphne(env, tmp_path / "daphne.log") as base:
+        cookie = login_cookie(base, room["officer"].username).split("=", 1)[1]
+        session = str(room["session"].public_id)
+        citizen = MediaClient("citizen", "blue", token=join_token(room["registrations"][0]))
+        citizen.session = session
+
+        async def scenario():
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(viewport={"width": 360, "height": 740})
+                await context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+                page = await context.new_page()
+                try:
+                    await page.goto(f"{base}/phong/{session}/")
+                    await page.click("#enter")
+                    await page.wait_for_selector("#room:not([hidden])", timeout=15_000)
+                    assert await page.is_hidden("#end") and await page.is_visible("#lock-toggle")
+                    assert await page.is_hidden("#record-toggle")  # host.recording is the host's too
+                    assert (await citizen.open(base))["type"] == "waiting"
+                    await page.wait_for_selector("[data-action='host.refuse']", timeout=15_000)
+                    select = page.locator("#waiting-list select")
+                    assert await select.input_value() == ""  # nothing pre-selected
+                    await page.click("[data-action='host.refuse']")
+                    assert "căn cứ" in await page.inner_text("#room-status")
+                    await select.select_option("threats_or_insults")
+                    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+                    await page.click("[data-action='host.refuse']")
+                    await asyncio.sleep(1)
+                    assert not any(f["type"] == "refused" for f in citizen.frames)
+                    # No media worker: the page says so (after 12 s without media.ready).
+                    await page.wait_for_selector("#media-status:not([hidden])", timeout=30_000)
+                    assert "máy chủ hình ảnh và âm thanh" in await page.inner_text("#media-status")
+                    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                    await page.screenshot(path=str(ARTIFACTS / "room-officer-360.png"), full_page=True)
+                    messages: list[str] = []
+
+                    async def accept(dialog):
+                        messages.append(dialog.message)
+                        await dialog.accept()
+
+                    page.once("dialog", lambda dialog: asyncio.ensure_future(accept(dialog)))
+                    await page.click("[data-action='host.refuse']")
+                    refused = await citizen.until(lambda f: f["type"] == "refused")
+                    assert refused["ground"] == "threats_or_insults" and "Không thể hoàn tác" in messages[0]
+                finally:
+                    await citizen.close()
+                    await browser.close()
+
+        asyncio.run(scenario())

@@ -223,3 +223,67 @@ async def test_a_participant_whose_server_died_is_expired_by_their_silence(offic
     assert (await drain(host_ws, "lobby.updated"))[-1]["lobby"] == []
     await host_ws.disconnect()
     await citizen_ws.disconnect()
+
+
+# --- Issue 11: refusals in the client's language; an ended session says so; seq rule of snapshots ---------
+
+async def test_refusals_come_in_the_language_of_the_page(office_tree, make_user):
+    """The room's refusals are Vietnamese by default, English for an English page (``?lang=en``) or an
+    English browser (Accept-Language) — decided at the handshake, so entry errors are translated too."""
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    session, secretary = room["session"], room["secretary"]
+    sockets = []
+
+    async def refusal(**how):
+        ws = await connect(session, secretary, **how)
+        sockets.append(ws)
+        await hello(ws)
+        await ws.send_json_to({"type": "host.end", "id": "e"})
+        frame = await drain(ws, "error")
+        assert frame[-1]["code"] == "forbidden" and frame[-1]["reply_to"] == "e"
+        return frame[-1]["message"]
+
+    assert await refusal() == "Vai trò của bạn trong phòng không được làm việc này."
+    assert await refusal(lang="en") == "Your role in the room may not do that."
+    assert await refusal(headers=[(b"accept-language", b"en-US,en;q=0.9")]) == "Your role in the room may not do that."
+    assert await refusal(lang="xx", headers=[(b"accept-language", b"fr")]) == \
+        "Vai trò của bạn trong phòng không được làm việc này."
+    # A frame error and an entry error, in English.
+    ws = await connect(session, secretary, lang="en")
+    sockets.append(ws)
+    await ws.send_to(text_data="{not json")
+    assert (await ws.receive_json_from())["message"] == "The frame is not valid JSON."
+    ws = await connect(session, lang="en")
+    assert (await ws.receive_json_from()) == {"v": 1, "type": "error", "code": "not_authenticated",
+                                              "message": "Please log in or use your join link.", "reply_to": None}
+    for ws in sockets:
+        await ws.disconnect()
+
+
+async def test_hello_after_the_end_gets_session_ended(office_tree, make_user):
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    host_ws = await connect(room["session"], room["host"])
+    await hello(host_ws)
+    await host_ws.send_json_to({"type": "host.end", "id": "end"})
+    assert (await drain(host_ws, "session.ended"))[-1]["type"] == "session.ended"
+    ws = await connect(room["session"], room["officer"])
+    frame = await ws.receive_json_from()
+    assert frame["code"] == "session_ended" and frame["message"] == "Buổi tiếp đã kết thúc."
+    closed = await ws.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4400}
+
+
+async def test_an_admitted_event_carries_a_snapshot_that_includes_it(office_tree, make_user):
+    """The rule of docs/protocol.md: an event's ``seq`` ≤ the ``seq`` of the snapshot it carries."""
+    room = await database_sync_to_async(open_room)(office_tree, make_user)
+    host_ws = await connect(room["session"], room["host"])
+    await hello(host_ws)
+    citizen_ws = await connect(room["session"], token=join_token(room["registrations"][0]))
+    waiting = await hello(citizen_ws)
+    pid = waiting["snapshot"]["you"]
+    await host_ws.send_json_to({"type": "host.admit", "id": "a", "participant": pid})
+    admitted = (await drain(citizen_ws, "admitted"))[-1]
+    assert admitted["seq"] <= admitted["snapshot"]["seq"]
+    assert admitted["snapshot"]["status"] == "admitted"
+    await citizen_ws.disconnect()
+    await host_ws.disconnect()

@@ -395,12 +395,63 @@ def test_host_mute_cannot_be_overridden_by_self_media(kind):
     assert view[kind] is False  # still off: the participant cannot lift the host's mute
     assert ack_of(result, C1)["muted_by_host"] is (kind == "audio")
     assert state.participants[C1].view(for_staff=True)[kind] is False
-    # Asking to unmute lifts the host's mute; the participant's own choice decides.
+    # Asking to unmute only asks: the host's stop stays until the participant turns it on themselves.
     result = step(state, HOST, frame("host.ask_unmute", participant=C1))
     assert to(result, C1)[0]["type"] == "unmute_requested"
-    assert to(result, "admitted")[0]["participant"][kind] is True
+    view = to(result, "admitted")[0]["participant"]
+    assert view[kind] is False and view["unmute_requested"] is True
     state = step(result.state, C1, frame("self.media", audio=False)).state
     assert state.participants[C1].view(for_staff=False)["audio"] is False
+    result = step(state, C1, frame("self.media", **{kind: True}))
+    view = to(result, "admitted")[0]["participant"]
+    assert view[kind] is True and view["unmute_requested"] is False
+    assert view["muted_by_host" if kind == "audio" else "video_stopped_by_host"] is False
+
+
+def test_ask_unmute_never_turns_the_microphone_on():
+    """Consent (issue 11): the host asks; the citizen's microphone stays off until the citizen acts."""
+    state = room(admitted=(C1,))
+    state = step(state, HOST, frame("host.mute", participant=C1)).state
+    result = step(state, HOST, frame("host.ask_unmute", participant=C1))
+    state = result.state
+    me = state.participants[C1]
+    assert me.audio_muted_by_host and me.unmute_requested
+    assert me.view(for_staff=True)["audio"] is False
+    assert [o.frame["type"] for o in result.outbound if o.to == C1] == ["unmute_requested"]
+    # The citizen says yes: now, and only now, the microphone is on.
+    result = step(state, C1, frame("self.media", id=9, audio=True))
+    me = result.state.participants[C1]
+    assert me.view(for_staff=True)["audio"] is True and not me.audio_muted_by_host and not me.unmute_requested
+    assert ack_of(result, C1) == {"type": "ack", "reply_to": 9, "muted_by_host": False,
+                                  "video_stopped_by_host": False}
+
+
+def test_a_host_muted_participant_cannot_unmute_without_being_asked():
+    state = room(admitted=(C1,))
+    state = step(state, HOST, frame("host.mute", participant=C1)).state
+    result = step(state, C1, frame("self.media", audio=True))
+    assert result.state.participants[C1].audio_muted_by_host is True
+    assert ack_of(result, C1)["muted_by_host"] is True
+    assert result.state.participants[C1].view(for_staff=False)["audio"] is False
+    # A request withdrawn by a new mute does not count either.
+    state = step(result.state, HOST, frame("host.ask_unmute", participant=C1)).state
+    state = step(state, OFFICER, frame("host.mute", participant=C1)).state
+    assert state.participants[C1].unmute_requested is False
+    state = step(state, C1, frame("self.media", audio=True)).state
+    assert state.participants[C1].audio_muted_by_host is True
+
+
+def test_a_request_lifts_only_what_the_participant_turns_on():
+    state = room(admitted=(C1,))
+    state = step(state, HOST, frame("host.mute", participant=C1, kind="audio")).state
+    state = step(state, HOST, frame("host.mute", participant=C1, kind="video")).state
+    state = step(state, HOST, frame("host.ask_unmute", participant=C1)).state
+    state = step(state, C1, frame("self.media", video=True)).state
+    me = state.participants[C1]
+    assert not me.video_stopped_by_host and me.audio_muted_by_host and me.unmute_requested
+    state = step(state, C1, frame("self.media", audio=True)).state
+    me = state.participants[C1]
+    assert not me.audio_muted_by_host and not me.unmute_requested
 
 
 def test_mute_and_ask_unmute_only_for_admitted_participants():
@@ -1001,7 +1052,7 @@ def test_frame_errors_can_be_sent_as_utf8(text):
     """A lone surrogate (valid as a JSON escape, not as UTF-8) must not come back in ``reply_to`` or
     ``details``: the WebSocket server encodes every text frame as UTF-8 and could not send the answer."""
     error = frame_error(text)
-    answer = json.dumps({"message": error.message, "reply_to": error.reply_to, "details": error.details},
+    answer = json.dumps({"message": str(error.message), "reply_to": error.reply_to, "details": error.details},
                         ensure_ascii=False)
     answer.encode("utf-8")
 

@@ -31,6 +31,16 @@ def _roles(user) -> set[str]:
     return cached
 
 
+def _oversees(user) -> bool:
+    """The dashboard's own check (``oversight.access.home_office``): the link shows only if it opens."""
+    cached = getattr(user, "_site_nav_oversees", None)
+    if cached is None:
+        from oversight.access import home_office
+
+        cached = user._site_nav_oversees = home_office(user) is not None
+    return cached
+
+
 @register.simple_tag(takes_context=True)
 def site_nav(context) -> dict:
     """``{"groups": [(heading, [link, …]), …], "signed_in": bool, "staff": bool}``; a link is a dict with
@@ -52,7 +62,7 @@ def site_nav(context) -> dict:
                                       link("my-cases", _("Vụ việc của tôi"))]))
     if staff:
         work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc"))]
-        if roles & (OVERSIGHT_ROLES | {"superuser"}):
+        if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
             work.append(link("oversight", _("Giám sát")))
         groups.append((_("Làm việc"), work))
     groups.append((_("Thông tin công khai"), public + [

@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from signaling.protocol import PROTOCOL_VERSION
@@ -177,9 +179,10 @@ KNOWN_TYPES = frozenset(
 
 
 class FrameError(ValueError):
-    """A frame that cannot be accepted; ``code`` is the typed error sent back."""
+    """A frame that cannot be accepted; ``code`` is the typed error sent back, ``message`` a lazy gettext
+    string the consumer renders in the client's language."""
 
-    def __init__(self, code: str, message: str, reply_to=None, details=None):
+    def __init__(self, code: str, message, reply_to=None, details=None):
         super().__init__(message)
         self.code, self.message, self.reply_to, self.details = code, message, reply_to, details
 
@@ -190,40 +193,42 @@ def parse_client_frame(text: str | bytes | None) -> Frame:
     import json
 
     if text is None:
-        raise FrameError("binary_not_supported", "Only text frames are accepted.")
+        raise FrameError("binary_not_supported", _("Chỉ nhận khung tin dạng văn bản."))
     raw = text.encode() if isinstance(text, str) else text
     if len(raw) > MAX_FRAME_BYTES:
-        raise FrameError("frame_too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+        raise FrameError("frame_too_large", format_lazy(_("Mỗi khung tin tối đa {limit} byte."), limit=MAX_FRAME_BYTES))
     if raw.count(b"[") + raw.count(b"{") > 1000:  # no real frame nests like this; refuse before parsing
-        raise FrameError("malformed_json", "The frame is nested too deeply.")
+        raise FrameError("malformed_json", _("Khung tin lồng nhau quá sâu."))
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise FrameError("malformed_json", "The frame is not valid JSON.") from exc
+        raise FrameError("malformed_json", _("Khung tin không phải JSON hợp lệ.")) from exc
     except RecursionError as exc:  # absurdly deep nesting: refuse, never let it reach the consumer
-        raise FrameError("malformed_json", "The frame is nested too deeply.") from exc
+        raise FrameError("malformed_json", _("Khung tin lồng nhau quá sâu.")) from exc
     if not isinstance(data, dict):
-        raise FrameError("invalid_frame", "A frame is a JSON object.")
+        raise FrameError("invalid_frame", _("Khung tin phải là một đối tượng JSON."))
     reply_to = data.get("id") if isinstance(data.get("id"), (str, int)) and not isinstance(data.get("id"), bool) \
         else None
     if isinstance(reply_to, str) and (len(reply_to) > 64 or not _is_unicode_text(reply_to)):
         reply_to = None  # never echo what could not be sent back
     if not _is_unicode_text(data):
         # e.g. "\ud800": a valid JSON escape but no character; or NUL. Neither can be stored or sent on.
-        raise FrameError("invalid_frame", "Strings must be valid Unicode text (no lone surrogates, no NUL).",
+        raise FrameError("invalid_frame", _("Chuỗi ký tự phải là văn bản Unicode hợp lệ (không có nửa cặp thay thế, không có NUL)."),
                          reply_to)
     if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-        raise FrameError("unsupported_version", f"This server speaks protocol version {PROTOCOL_VERSION}.", reply_to)
+        raise FrameError("unsupported_version", format_lazy(_("Máy chủ này dùng giao thức phiên bản {version}."),
+                                                            version=PROTOCOL_VERSION), reply_to)
     kind = data.get("type")
     if not isinstance(kind, str):
-        raise FrameError("invalid_frame", "A frame needs a string 'type'.", reply_to)
+        raise FrameError("invalid_frame", _("Khung tin cần trường \"type\" là một chuỗi."), reply_to)
     if kind not in KNOWN_TYPES:
-        raise FrameError("unknown_type", f"Unknown frame type {kind[:40]!r}.", reply_to)
+        raise FrameError("unknown_type", format_lazy(_("Không có loại khung tin {kind}."), kind=repr(kind[:40])), reply_to)
     try:
         return _adapter.validate_python(data)
     except ValidationError as exc:
         details = [{"field": ".".join(str(p) for p in e["loc"][1:]), "problem": e["type"]} for e in exc.errors()][:10]
-        raise FrameError("invalid_frame", f"Invalid {kind} frame.", reply_to, details) from exc
+        raise FrameError("invalid_frame", format_lazy(_("Khung tin {kind} không hợp lệ."), kind=kind), reply_to,
+                         details) from exc
 
 
 def _is_unicode_text(value, depth: int = 0) -> bool:

@@ -9,6 +9,9 @@ logged for replay; replies to the actor (``ack``, ``error``) do not.
 
 Who may send which host command is the permission module's table (``accounts.permissions.ROOM_ACTIONS``);
 this module applies it and never trusts a client's idea of its role.
+
+Refusals carry a stable ``code`` and a lazy, translatable ``message`` (Vietnamese first): the consumer
+renders it in the language of the client's page.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import room_role_may
 from signaling.protocol import frames as f
@@ -58,6 +63,9 @@ class Participant:
     video_on: bool = True
     audio_muted_by_host: bool = False
     video_stopped_by_host: bool = False
+    # A host asked the participant to turn the microphone (camera) back on after a host stop: only then may
+    # their own ``self.media`` lift it. Asking never turns anything on by itself (consent).
+    unmute_requested: bool = False
     connected: bool = True
     disconnected_at: float | None = None
     identity: str | None = None  # None: not checked; "matched" / "mismatch"
@@ -76,7 +84,7 @@ class Participant:
                 "audio": self.audio_on and not self.audio_muted_by_host,
                 "video": self.video_on and not self.video_stopped_by_host,
                 "muted_by_host": self.audio_muted_by_host, "video_stopped_by_host": self.video_stopped_by_host,
-                "connected": self.connected}
+                "unmute_requested": self.unmute_requested, "connected": self.connected}
         if for_staff:
             data["identity"] = self.identity
         return data
@@ -180,7 +188,11 @@ class Result:
 
 
 class RoomError(Exception):
-    def __init__(self, code: str, message: str):
+    """A refused command: ``code`` for programs, ``message`` for people — a lazy gettext string (Vietnamese
+    msgid), rendered in the client's language by whoever sends it (the room consumer). Nothing is
+    translated here: the state machine stays pure."""
+
+    def __init__(self, code: str, message):
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -234,6 +246,14 @@ class _Builder:
         self.state.seq += 1
         self.result.outbound.append(Outbound(to, {**frame, "seq": self.state.seq}))
 
+    def event_with_snapshot(self, pid: str, frame: dict) -> None:
+        """An event carrying ``pid``'s snapshot: the snapshot is taken after the event's own ``seq`` is
+        assigned, so it includes the event (rule: an event's ``seq`` ≤ the ``seq`` of the snapshot it
+        carries — here equal)."""
+        self.state.seq += 1
+        self.result.outbound.append(Outbound(pid, {**frame, "snapshot": snapshot(self.state, pid),
+                                                   "seq": self.state.seq}))
+
     def reply(self, to: str, frame: dict) -> None:
         self.result.outbound.append(Outbound(to, frame, logged=False))
 
@@ -255,20 +275,20 @@ def apply(state: RoomState, actor: str | None, command, now: float) -> Result:
     state = copy.deepcopy(state)
     b = _Builder(state)
     if state.ended and not isinstance(command, Disconnect | ExpireDisconnected | f.Ping | f.Resync | f.Leave):
-        raise RoomError("session_ended", "The session has ended.")
+        raise RoomError("session_ended", _("Buổi tiếp đã kết thúc."))
     handler = _HANDLERS.get(type(command))
     if handler is None:
-        raise RoomError("unsupported", f"{type(command).__name__} is not a room command.")
+        raise RoomError("unsupported", _("Lệnh này không phải là lệnh của phòng tiếp."))
     me = None
     if actor is None and not isinstance(command, Join | Disconnect | ExpireDisconnected | EndSession):
-        raise RoomError("not_in_room", "This command needs a participant.")
+        raise RoomError("not_in_room", _("Lệnh này cần một người tham gia."))
     if actor is not None and not isinstance(command, Join):
         me = state.participants.get(actor)
         if me is None or me.status not in PRESENT:
-            raise RoomError("not_in_room", "You are not in this room.")
+            raise RoomError("not_in_room", _("Bạn không ở trong phòng này."))
     kind = getattr(command, "type", None)
     if kind and kind.startswith("host.") and not room_role_may(me.role if me else None, kind):
-        raise RoomError("forbidden", "Your role may not do that.")
+        raise RoomError("forbidden", _("Vai trò của bạn trong phòng không được làm việc này."))
     if me is not None and not isinstance(command, Disconnect):
         me.last_seen = now  # a sign of life (a socket closing is not one)
     handler(b, me, command, now)
@@ -278,7 +298,7 @@ def apply(state: RoomState, actor: str | None, command, now: float) -> Result:
 def _target(b: _Builder, pid: str, statuses=PRESENT) -> Participant:
     p = b.state.participants.get(pid)
     if p is None or p.status not in statuses:
-        raise RoomError("not_found", "No such participant here.")
+        raise RoomError("not_found", _("Người này không có trong phòng."))
     return p
 
 
@@ -286,12 +306,12 @@ def _join(b: _Builder, _me, c: Join, now: float) -> None:
     s = b.state
     existing = s.participants.get(c.pid)
     if existing is not None and existing.status in (Status.REFUSED, Status.REMOVED):
-        raise RoomError("refused", "You may not join this session again.")
+        raise RoomError("refused", _("Bạn không thể vào lại buổi tiếp này."))
     if existing is not None and existing.status in PRESENT:
-        raise RoomError("already_joined", "Already in the room: resume instead.")
+        raise RoomError("already_joined", _("Bạn đã ở trong phòng: hãy kết nối tiếp thay vì vào lại."))
     staff = c.role in STAFF_ROLES
     if not staff and s.lobby_locked:
-        raise RoomError("lobby_locked", "The lobby is closed for now.")
+        raise RoomError("lobby_locked", _("Phòng chờ đang tạm đóng."))
     p = Participant(pid=c.pid, user_id=c.user_id, name=c.name, role=c.role, site=c.site,
                     status=Status.ADMITTED if staff else Status.LOBBY, joined_at=now,
                     lobby_since=None if staff else now, connection=(existing.connection + 1) if existing else 1,
@@ -368,7 +388,7 @@ def _chat(b: _Builder, me: Participant, c: f.ChatSend, now: float) -> None:
     message = {"type": "chat", "from": me.pid, "name": me.name if me.is_staff else None, "role": me.role,
                "text": c.text, "to": c.to, "at": now}
     if me.status == Status.LOBBY and c.to != "staff":
-        raise RoomError("forbidden", "While waiting you can write to the reception staff only.")
+        raise RoomError("forbidden", _("Khi đang chờ, bạn chỉ có thể nhắn cho cán bộ tiếp."))
     if c.to == "all":
         b.event("admitted", message)
     elif c.to == "staff":
@@ -378,21 +398,31 @@ def _chat(b: _Builder, me: Participant, c: f.ChatSend, now: float) -> None:
     else:
         target = _target(b, c.to)
         if not me.is_staff and not target.is_staff:
-            raise RoomError("forbidden", "Citizens can write privately only to the reception staff.")
+            raise RoomError("forbidden", _("Công dân chỉ có thể nhắn riêng cho cán bộ tiếp."))
         b.event(target.pid, message)
         b.event(me.pid, message)
     b.reply(me.pid, {"type": "ack", "reply_to": c.id})
 
 
 def _self_media(b: _Builder, me: Participant, c: f.SelfMedia, now: float) -> None:
+    """The participant's own switches. A host's stop stays until the participant turns the microphone
+    (camera) on themselves *after being asked* (``host.ask_unmute``): without a request, ``audio: true``
+    changes the participant's own switch only and the host's mute stays (``ack.muted_by_host``)."""
     if me.status != Status.ADMITTED:
-        raise RoomError("not_admitted", "Wait until you are admitted.")
+        raise RoomError("not_admitted", _("Hãy chờ đến khi được mời vào phòng."))
     if c.audio is not None:
         me.audio_on = c.audio
+        if c.audio and me.audio_muted_by_host and me.unmute_requested:
+            me.audio_muted_by_host = False
     if c.video is not None:
         me.video_on = c.video
+        if c.video and me.video_stopped_by_host and me.unmute_requested:
+            me.video_stopped_by_host = False
+    if not (me.audio_muted_by_host or me.video_stopped_by_host):
+        me.unmute_requested = False
     b.participant_changed(me)
-    b.reply(me.pid, {"type": "ack", "reply_to": c.id, "muted_by_host": me.audio_muted_by_host})
+    b.reply(me.pid, {"type": "ack", "reply_to": c.id, "muted_by_host": me.audio_muted_by_host,
+                     "video_stopped_by_host": me.video_stopped_by_host})
 
 
 def _room_flags(s: RoomState, with_floor: bool = True) -> dict:
@@ -407,7 +437,7 @@ def _room_flags(s: RoomState, with_floor: bool = True) -> dict:
 def _admit(b: _Builder, me: Participant, c: f.HostAdmit, now: float) -> None:
     p = _target(b, c.participant, (Status.LOBBY,))
     p.status, p.lobby_since = Status.ADMITTED, None
-    b.event(p.pid, {"type": "admitted", "snapshot": snapshot(b.state, p.pid)})
+    b.event_with_snapshot(p.pid, {"type": "admitted"})
     b.event("admitted", {"type": "participant.joined", "participant": p.view(for_staff=False)})
     b.lobby_changed()
     b.record("admitted", pid=p.pid, user_id=p.user_id, by=me.user_id, identity=p.identity)
@@ -425,7 +455,7 @@ def _refuse(b: _Builder, me: Participant, c: f.HostRefuse, now: float) -> None:
 
 def _identity(b: _Builder, me: Participant, c: IdentityResult, now: float) -> None:
     if not room_role_may(me.role, "host.verify_identity"):
-        raise RoomError("forbidden", "Your role may not do that.")
+        raise RoomError("forbidden", _("Vai trò của bạn trong phòng không được làm việc này."))
     p = _target(b, c.participant)
     p.identity = "matched" if c.matched else "mismatch"
     b.event("staff", {"type": "identity.checked", "pid": p.pid, "identity": p.identity, "by": me.name})
@@ -433,7 +463,7 @@ def _identity(b: _Builder, me: Participant, c: IdentityResult, now: float) -> No
 
 
 def _verify_identity_unresolved(b, me, c, now):
-    raise RoomError("internal", "Identity checks are resolved by the services layer.")
+    raise RoomError("internal", _("Việc đối chiếu giấy tờ do máy chủ xử lý ở tầng dịch vụ."))
 
 
 def _mute(b: _Builder, me: Participant, c: f.HostMute, now: float) -> None:
@@ -442,6 +472,7 @@ def _mute(b: _Builder, me: Participant, c: f.HostMute, now: float) -> None:
         p.audio_muted_by_host = True
     else:
         p.video_stopped_by_host = True
+    p.unmute_requested = False  # a new stop withdraws an earlier request
     b.event(p.pid, {"type": "muted", "kind": c.kind, "by": me.name})
     b.participant_changed(p)
     b.record("muted", pid=p.pid, kind=c.kind, by=me.user_id)
@@ -449,8 +480,10 @@ def _mute(b: _Builder, me: Participant, c: f.HostMute, now: float) -> None:
 
 
 def _ask_unmute(b: _Builder, me: Participant, c: f.HostAskUnmute, now: float) -> None:
+    """Ask, never act: the participant gets ``unmute_requested`` and alone turns the microphone on
+    (``self.media``). The host's mute stays in force until they do (consent, issue 11)."""
     p = _target(b, c.participant, (Status.ADMITTED,))
-    p.audio_muted_by_host = p.video_stopped_by_host = False
+    p.unmute_requested = True
     b.event(p.pid, {"type": "unmute_requested", "by": me.name})
     b.participant_changed(p)
     b.reply(me.pid, {"type": "ack", "reply_to": c.id})
@@ -471,7 +504,7 @@ def _take_floor(b: _Builder, me: Participant, c: f.HostTakeFloor, now: float) ->
 def _remove(b: _Builder, me: Participant, c: f.HostRemove, now: float) -> None:
     p = _target(b, c.participant)
     if p.pid == me.pid:
-        raise RoomError("invalid", "Use leave to leave the room.")
+        raise RoomError("invalid", _("Muốn rời phòng, hãy dùng lệnh rời phòng (leave)."))
     was = p.status
     p.status, p.connected = Status.REMOVED, False
     b.event(p.pid, {"type": "removed"})
@@ -494,7 +527,7 @@ def _lock(b: _Builder, me: Participant, c: f.HostLockLobby, now: float) -> None:
 
 def _recording(b: _Builder, me: Participant, c: f.HostRecording, now: float) -> None:
     if b.state.recording == c.on:
-        raise RoomError("invalid_state", "Recording is already " + ("on." if c.on else "off."))
+        raise RoomError("invalid_state", _("Đang ghi hình rồi.") if c.on else _("Việc ghi hình đang tắt rồi."))
     b.state.recording = c.on
     b.event("everyone", {"type": "room.updated", **_room_flags(b.state, with_floor=False)})
     b.record("recording_started" if c.on else "recording_stopped", by=me.user_id)
@@ -517,16 +550,16 @@ def _end_from_outside(b: _Builder, _me, c: EndSession, now: float) -> None:
 
 def _rtc(b: _Builder, me: Participant, c, now: float) -> None:
     if me.status != Status.ADMITTED:
-        raise RoomError("not_admitted", "Media starts once you are admitted.")
+        raise RoomError("not_admitted", _("Hình và tiếng bắt đầu khi bạn đã được mời vào phòng."))
     # Accepted: the services layer forwards it to the media worker (no state change, nothing logged).
 
 
 def _hello(b, me, c, now):
-    raise RoomError("already_joined", "hello is sent once, first.")
+    raise RoomError("already_joined", _("Lời chào (hello) chỉ gửi một lần, đầu tiên."))
 
 
 def _resync(b, me, c, now):
-    raise RoomError("internal", "Resync is answered by the services layer from the event log.")
+    raise RoomError("internal", _("Yêu cầu đồng bộ lại do máy chủ trả lời từ nhật ký sự kiện."))
 
 
 _HANDLERS = {

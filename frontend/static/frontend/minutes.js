@@ -5,6 +5,12 @@
 // "Lưu" button posts the same fields.
 "use strict";
 (function () {
+  // Irreversible actions ask first (issue 11): forms with data-confirm, e.g. locking the minutes.
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
   const app = document.getElementById("minutes-app");
   if (!app || app.dataset.state !== "draft") return;
   const api = app.dataset.api;

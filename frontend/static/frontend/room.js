@@ -9,12 +9,20 @@
   const sessionId = app.dataset.session, token = app.dataset.token;
   const store = window.localStorage, resumeKey = "room-resume-" + sessionId;
   const state = {ws: null, me: null, role: null, lastSeq: 0, iceServers: [], local: null, pcs: {},
-                 tiles: {}, participants: {}, recording: false, locked: false, final: false, retry: 0, pingTimer: null};
+                 tiles: {}, participants: {}, names: {}, recording: false, locked: false, final: false, retry: 0,
+                 pingTimer: null, entered: false, mediaReady: false, mediaTimer: null, micOn: true,
+                 mutedByHost: false, videoStoppedByHost: false, unmuteRequested: false};
   window.roomState = state;  // for the browser test and for support staff debugging a call
 
   function fmt(text, values) { return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]); }
   function status(text) { $("room-status").textContent = text; }
   function show(id, on) { $(id).hidden = !on; }
+  function myRole() { return (state.participants[state.me] || {}).role || state.role; }
+  // The server's own permission table (accounts.permissions.ROOM_ACTIONS), sent with the page: a button
+  // shows only for a role the room will accept it from.
+  function may(command) { return (T.may[command] || []).includes(myRole()); }
+  function nameOf(p) { return p.name || state.names[p.pid] || (p.role === "citizen" ? T.citizen : ""); }
+  function siteName(code) { return T.sites[code] || code || ""; }
 
   // --- Devices -------------------------------------------------------------------------------------------
   async function listDevices() {
@@ -46,6 +54,20 @@
     }
     $("preview").srcObject = state.local;
     $("local").srcObject = state.local;
+    applyLocalTracks();
+  }
+  // The microphone sends sound only while the participant's own switch is on and no host mute is in force
+  // (the media server also enforces the mute; this keeps the page honest about it).
+  function applyLocalTracks() {
+    if (state.local) {
+      state.local.getAudioTracks().forEach((t) => { t.enabled = state.micOn && !state.mutedByHost; });
+      state.local.getVideoTracks().forEach((t) => { t.enabled = !state.videoStoppedByHost; });
+    }
+    const on = state.micOn && !state.mutedByHost;
+    state.micLive = on;
+    $("mic-toggle").textContent = on ? T.mic_turn_off : T.mic_on;
+    $("mic-toggle").setAttribute("aria-pressed", on ? "false" : "true");
+    $("mic-state").textContent = state.mutedByHost ? T.muted_by_host : (on ? T.mic_is_on : T.mic_is_off);
   }
   $("audio-only").checked = $("audio-only-room").checked = !!store.getItem("room-audio-only");
   $("camera").onchange = $("microphone").onchange = $("audio-only").onchange = openDevices;
@@ -67,7 +89,9 @@
   }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/ws/sessions/${sessionId}/` + (token ? `?token=${encodeURIComponent(token)}` : "");
+    const query = new URLSearchParams({lang: document.documentElement.lang || "vi"});  // refusals in the page's language
+    if (token) query.set("token", token);
+    const url = `${scheme}://${location.host}/ws/sessions/${sessionId}/?${query}`;
     const ws = state.ws = new WebSocket(url);
     ws.onopen = () => {
       state.retry = 0;
@@ -81,7 +105,12 @@
     ws.onmessage = (event) => onFrame(JSON.parse(event.data));
     ws.onclose = (event) => {
       clearInterval(state.pingTimer);
-      if (state.final || [4401, 4403, 4404, 4409].includes(event.code)) return;
+      if (event.code === 4409 && !state.final) {  // not open (yet): wait for it, then enter by itself
+        state.entered = false; show("opening", true); show("precheck", true); show("lobby", false);
+        $("enter").disabled = true; watchOpening(1);
+        return;
+      }
+      if (state.final || [4401, 4403, 4404].includes(event.code)) return;
       status(T.reconnecting);
       state.retry = Math.min(state.retry + 1, 6);
       setTimeout(connect, 500 * 2 ** state.retry);  // resume: same place, no new admission
@@ -102,8 +131,18 @@
       case "lobby.position": $("position").textContent = fmt(T.waiting, {n: f.position}); break;
       case "lobby.updated": renderLobby(f.lobby); break;
       case "participant.joined": case "participant.updated":
-        state.participants[f.participant.pid] = f.participant; renderTile(f.participant.pid); break;
-      case "participant.left": delete state.participants[f.pid]; closeSub(f.pid); break;
+        updateParticipant(f.participant); renderTile(f.participant.pid); renderPeople(); break;
+      case "participant.left": delete state.participants[f.pid]; closeSub(f.pid); renderPeople(); break;
+      case "muted":
+        if (f.kind === "audio") state.mutedByHost = true; else state.videoStoppedByHost = true;
+        state.unmuteRequested = false; show("unmute-request", false); applyLocalTracks(); break;
+      case "unmute_requested":  // a request only: the microphone stays off until the participant says yes
+        state.unmuteRequested = true;
+        $("unmute-request-text").textContent = fmt(T.unmute_requested, {by: f.by || ""});
+        show("unmute-request", true); break;
+      case "ack": if ("muted_by_host" in f) {
+        state.mutedByHost = f.muted_by_host; state.videoStoppedByHost = !!f.video_stopped_by_host; applyLocalTracks();
+      } break;
       case "room.updated": setFlags(f); break;
       case "chat": addMessage(f); break;
       case "pong": if (f.seq > state.lastSeq) send({type: "resync", id: "r", last_seq: state.lastSeq}); break;
@@ -111,12 +150,17 @@
         state.final = true; store.removeItem(resumeKey);
         status(f.type === "refused" ? T.refused : f.type === "removed" ? T.removed : T.ended);
         Object.keys(state.pcs).forEach(closePc); show("room", false); show("lobby", false);
+        clearTimeout(state.mediaTimer);
         break;
-      case "media.ready": publish(); break;
+      case "media.ready": state.mediaReady = true; show("media-status", false); publish(); break;
       case "rtc.answer": if (state.pcs.publish) state.pcs.publish.setRemoteDescription({type: "answer", sdp: f.sdp}); break;
       case "rtc.offer": subscribe(f); break;
       case "rtc.closed": closeSub(f.pc.slice(4)); break;
-      case "error": if (f.code !== "hello_first") status(fmt(T.error, {message: f.message})); break;
+      case "error":
+        if (f.code === "session_ended") { state.final = true; store.removeItem(resumeKey); status(T.ended); show("precheck", false); break; }
+        if (f.code === "session_not_open") break;  // the close (4409) that follows starts waiting for the opening
+        if (f.code !== "hello_first") status(fmt(T.error, {message: f.message}));
+        break;
     }
   }
 
@@ -125,11 +169,37 @@
     state.me = s.you; state.role = s.role || state.role;
     setFlags(s);
     const inside = s.status === "admitted";
-    show("precheck", false); show("lobby", !inside); show("room", inside);
+    show("precheck", false); show("opening", false); show("lobby", !inside); show("room", inside);
     if (inside) status(T.admitted); else $("position").textContent = fmt(T.waiting, {n: s.position || "…"});
-    for (const p of s.participants || []) { state.participants[p.pid] = p; renderTile(p.pid); }
+    for (const p of s.participants || []) { updateParticipant(p); renderTile(p.pid); }
+    const mine = state.participants[state.me];
+    if (mine) {
+      state.mutedByHost = !!mine.muted_by_host; state.videoStoppedByHost = !!mine.video_stopped_by_host;
+      state.unmuteRequested = !!mine.unmute_requested; applyLocalTracks();
+    }
     if (s.lobby) renderLobby(s.lobby);
-    show("host-controls", ["host", "officer"].includes(state.participants[state.me]?.role));
+    const commands = ["host.admit", "host.refuse", "host.recording", "host.lock_lobby", "host.end"];
+    show("host-controls", commands.some(may));
+    document.querySelectorAll("#host-controls [data-command]").forEach((b) => { b.hidden = !may(b.dataset.command); });
+    renderPeople();
+    if (inside) waitForMedia();
+  }
+  function updateParticipant(p) {
+    if (p.name) state.names[p.pid] = p.name;  // staff learn a citizen's name from the snapshot and the lobby
+    state.participants[p.pid] = p;
+    if (p.pid === state.me) {
+      state.mutedByHost = !!p.muted_by_host; state.videoStoppedByHost = !!p.video_stopped_by_host;
+      state.unmuteRequested = !!p.unmute_requested; applyLocalTracks();
+    }
+  }
+  // No media server: say so in plain words (instead of showing only our own tile). On the embedded default
+  // (no REDIS_URL) there can be none; otherwise wait for media.ready, and clear the notice when it comes.
+  function waitForMedia() {
+    if (state.mediaReady || state.mediaTimer) return;
+    if (app.dataset.media === "none") { $("media-status").textContent = T.media_none; show("media-status", true); return; }
+    state.mediaTimer = setTimeout(() => {
+      if (!state.mediaReady && !state.final) { $("media-status").textContent = T.media_waiting; show("media-status", true); }
+    }, T.media_wait_seconds * 1000);
   }
   function setFlags(f) {
     if ("recording" in f) { state.recording = f.recording; show("recording", f.recording); }
@@ -192,40 +262,73 @@
     tile.querySelector("figcaption").textContent =
       [p.name || (p.role === "citizen" ? T.citizen : ""), p.site, T.roles[p.role] || p.role]
         .filter((part, index, all) => part && all.indexOf(part) === index).join(" · ");
-    const controls = tile.querySelector(".controls");
-    controls.innerHTML = "";
-    if (["host", "officer"].includes(state.participants[state.me]?.role)) {
-      for (const [label, frame] of [[T.mute, {type: "host.mute", participant: pid, kind: "audio"}],
-                                    [T.unmute, {type: "host.ask_unmute", participant: pid}],
-                                    [T.stop_video, {type: "host.mute", participant: pid, kind: "video"}],
-                                    [T.remove, {type: "host.remove", participant: pid}]]) {
-        const button = document.createElement("button");
-        button.type = "button"; button.textContent = label; button.onclick = () => send(frame);
-        controls.append(button);
+  }
+  // The participant list: name · site · role. Citizens are never named to other citizens (the server sends
+  // their name as null; a denouncer may be among them): they show as "Công dân". Staff see names.
+  function renderPeople() {
+    const list = $("participant-list");
+    list.innerHTML = "";
+    const people = Object.values(state.participants).filter((p) => p.status === "admitted" || !p.status);
+    people.sort((a, b) => (a.role === "citizen") - (b.role === "citizen") || a.pid.localeCompare(b.pid));
+    for (const p of people) {
+      const item = document.createElement("li");
+      item.dataset.pid = p.pid;
+      const label = [nameOf(p) + (p.pid === state.me ? ` (${T.you})` : ""), siteName(p.site), T.roles[p.role] || p.role]
+        .filter((part, index, all) => part && all.indexOf(part) === index).join(" · ");
+      const text = document.createElement("span");
+      text.textContent = label + (p.audio === false ? ` · ${T.mic_off}` : "");
+      item.append(text);
+      if (p.pid !== state.me) {
+        for (const [command, label, frame, ask] of [
+          ["host.mute", T.mute, {type: "host.mute", participant: p.pid, kind: "audio"}],
+          ["host.ask_unmute", T.unmute, {type: "host.ask_unmute", participant: p.pid}],
+          ["host.mute", T.stop_video, {type: "host.mute", participant: p.pid, kind: "video"}],
+          ["host.give_floor", T.give_floor, {type: "host.give_floor", participant: p.pid}],
+          ["host.remove", T.remove, {type: "host.remove", participant: p.pid}, fmt(T.confirm_remove, {name: nameOf(p)})]]) {
+          if (!may(command)) continue;
+          const button = document.createElement("button");
+          button.type = "button"; button.textContent = label; button.dataset.action = frame.type;
+          button.onclick = () => { if (!ask || window.confirm(ask)) send(frame); };
+          item.append(" ", button);
+        }
       }
+      list.append(item);
     }
   }
   function renderLobby(lobby) {
     const list = $("waiting-list");
     list.innerHTML = "";
     for (const entry of lobby || []) {
+      if (entry.name) state.names[entry.pid] = entry.name;
       const item = document.createElement("li");
       item.textContent = (entry.name || T.citizen) + (entry.identity ? ` (${entry.identity}) ` : " ");
-      const admit = document.createElement("button");
-      admit.type = "button"; admit.textContent = T.admit; admit.dataset.action = "host.admit";
-      admit.onclick = () => send({type: "host.admit", participant: entry.pid});
-      const ground = document.createElement("select");
-      for (const [value, label] of Object.entries(T.grounds)) ground.add(new Option(label, value));
-      const refuse = document.createElement("button");
-      refuse.type = "button"; refuse.textContent = T.refuse; refuse.dataset.action = "host.refuse";
-      refuse.onclick = () => send({type: "host.refuse", participant: entry.pid, ground: ground.value});
-      item.append(admit, ground, refuse);
+      if (may("host.admit")) {
+        const admit = document.createElement("button");
+        admit.type = "button"; admit.textContent = T.admit; admit.dataset.action = "host.admit";
+        admit.onclick = () => send({type: "host.admit", participant: entry.pid});
+        item.append(admit);
+      }
+      if (may("host.refuse")) {
+        // The legal ground is chosen explicitly: an empty first option, required; refusing asks first.
+        const ground = document.createElement("select");
+        ground.required = true; ground.setAttribute("aria-label", T.ground_placeholder);
+        ground.add(new Option(T.ground_placeholder, ""));
+        for (const [value, label] of Object.entries(T.grounds)) ground.add(new Option(label, value));
+        const refuse = document.createElement("button");
+        refuse.type = "button"; refuse.textContent = T.refuse; refuse.dataset.action = "host.refuse";
+        refuse.onclick = () => {
+          if (!ground.value) { status(T.ground_required); ground.focus(); return; }
+          const ask = fmt(T.confirm_refuse, {name: entry.name || T.citizen, ground: T.grounds[ground.value]});
+          if (window.confirm(ask)) send({type: "host.refuse", participant: entry.pid, ground: ground.value});
+        };
+        item.append(" ", ground, " ", refuse);
+      }
       list.append(item);
     }
   }
   function addMessage(f) {
     const item = document.createElement("li");
-    item.textContent = `${f.name || T.citizen}: ${f.text}`;
+    item.textContent = `${f.name || state.names[f.from] || T.citizen}: ${f.text}`;  // staff know citizens by pid
     $("messages").append(item);
   }
   $("chat-form").onsubmit = (event) => {
@@ -238,9 +341,45 @@
   };
   $("record-toggle").onclick = () => send({type: "host.recording", on: !state.recording});
   $("lock-toggle").onclick = () => send({type: "host.lock_lobby", locked: !state.locked});
-  $("end").onclick = () => send({type: "host.end"});
+  $("end").onclick = () => { if (window.confirm(T.confirm_end)) send({type: "host.end"}); };
+  $("mic-toggle").onclick = () => {
+    state.micOn = !(state.micOn && !state.mutedByHost);
+    applyLocalTracks();
+    send({type: "self.media", id: "mic", audio: state.micOn});
+  };
+  $("unmute-accept").onclick = () => {  // the participant's own yes: only this turns the microphone back on
+    state.micOn = true; show("unmute-request", false);
+    const frame = {type: "self.media", id: "unmute", audio: true};
+    if (state.videoStoppedByHost) frame.video = true;
+    send(frame);
+  };
 
-  $("enter").onclick = async () => {
+  // --- Before the room opens: when, in words; enter by itself once open -------------------------------------
+  // Polls the small status page (frontend.views.room_status) every poll_seconds the server says (60 s when
+  // the opening is more than 10 minutes away, then 10 s), with ±20 % jitter so waiting citizens spread out.
+  function watchOpening(seconds) {
+    clearTimeout(state.openingTimer);
+    const delay = Math.max(1, seconds) * 1000 * (0.8 + Math.random() * 0.4);
+    state.openingTimer = setTimeout(async () => {
+      let info = null;
+      try {
+        const response = await fetch(app.dataset.statusUrl, {credentials: "same-origin"});
+        if (response.ok) info = await response.json();
+      } catch (e) { /* offline for a moment: ask again */ }
+      if (!info) { watchOpening(seconds); return; }
+      $("opening-text").textContent = info.message;
+      if (info.state === "open") { show("opening", false); $("enter").disabled = false; enter(); return; }
+      if (info.state === "waiting") watchOpening(info.poll_seconds || 10);
+      else { show("precheck", false); $("opening-hint") && show("opening-hint", false); }
+    }, delay);
+  }
+  if (app.dataset.opening === "waiting") watchOpening(Number(app.dataset.poll) || 10);
+  // Sent here by the join page the moment the room opened: enter without another click.
+  if (app.dataset.opening === "open" && location.hash === "#vao") setTimeout(() => enter(), 0);
+
+  async function enter() {
+    if (state.entered) return;
+    state.entered = true;
     $("enter").disabled = true;
     try {
       const response = await fetch(app.dataset.iceUrl + (token ? `?token=${encodeURIComponent(token)}` : ""),
@@ -248,7 +387,8 @@
       if (response.ok) state.iceServers = (await response.json()).ice_servers;
     } catch (e) { /* no STUN/TURN: host candidates only */ }
     connect();
-  };
+  }
+  $("enter").onclick = enter;
 
   // --- The citizen confirms the locked minutes ("Tôi xác nhận biên bản", docs/minutes.md) -----------------
   const csrf = (app.querySelector("input[name=csrfmiddlewaretoken]") || {}).value;
