@@ -64,8 +64,11 @@ def office_detail(request, code):
         schedule_query = {"commune": office.admin_unit_name.split(",")[0] if office.admin_unit_name else office.name}
     else:
         schedule_query = {"tier": office.tier}
+    from accounts.permissions import Action, can
+
     return render(request, "frontend/office_detail.html", {
         "office": office, "children": children, "upcoming": list(upcoming),
+        "may_edit_contact": can(request.user, Action.OFFICE_CHANGE, office),
         "schedule_url": f"{reverse('frontend:schedule')}?{urlencode(schedule_query)}"})
 
 
