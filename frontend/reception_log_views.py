@@ -46,10 +46,10 @@ class ReceptionLogForm(forms.Form):
                 help_text=gettext_lazy("Ví dụ: T01 (ban tiếp công dân tỉnh) hoặc X00004 (điểm tiếp công dân xã). "
                                        "Mã có trong trang của cơ quan."))
         else:
-            self.fields["office"] = forms.ChoiceField(label=gettext_lazy("Cơ quan"),
-                                                      choices=[(o.code, o.name) for o in offices])
-            if count == 1:
-                self.fields["office"].widget = forms.HiddenInput()
+            # A list to pick from; checked by clean_office (the same refusal as a typed code).
+            widget = (forms.HiddenInput() if count == 1
+                      else forms.Select(choices=[(o.code, f"{o.name} ({o.code})") for o in offices]))
+            self.fields["office"] = forms.CharField(label=gettext_lazy("Cơ quan"), max_length=32, widget=widget)
         self.fields["from"] = forms.DateField(
             label=gettext_lazy("Từ ngày"), required=False, input_formats=DATE_INPUT_FORMATS,
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -97,7 +97,10 @@ def reception_log(request):
         raise PermissionDenied
     today = timezone.localdate()
     submitted = "format" in request.GET
-    form = ReceptionLogForm(request.GET if submitted else None, offices=offices, today=today,
+    data = request.GET.copy()
+    if submitted and not data.get("office") and offices.count() == 1:
+        data["office"] = offices.first().code  # one office: nothing to pick
+    form = ReceptionLogForm(data if submitted else None, offices=offices, today=today,
                             initial={"period": periods.current(today).key, "format": "xlsx",
                                      "office": request.GET.get("office") or offices.first().code})
     error = ""

@@ -201,11 +201,12 @@ _PHONE_CHARS = set("0123456789 +().-")
 def update_contact(user, office: Office, request=None, **values) -> Office:
     """Change the address, phone, e-mail, reception place and reception hours of ``office`` (shown on its
     public page). Only an office administrator whose scope covers the office (``office.change``). Each
-    change is an audit entry ``office.contact`` with the old and new values (public information)."""
+    change is an audit entry ``office.contact`` with the old and new values (public information).
+    ``user`` None: the system itself (seed_demo)."""
     from accounts import permissions
     from audit.services import record
 
-    if not permissions.can(user, permissions.Action.OFFICE_CHANGE, office):
+    if user is not None and not permissions.can(user, permissions.Action.OFFICE_CHANGE, office):
         raise OfficeError(_("Chỉ quản trị của cơ quan mới sửa được thông tin liên hệ."), "forbidden", "office")
     unknown = set(values) - set(CONTACT_FIELDS)
     if unknown:
