@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -15,7 +14,8 @@ class FaviconView(RedirectView):
     permanent = True
 
     def get_redirect_url(self, *args, **kwargs):
-        return static("frontend/favicon.svg")
+        # The plain static path (WhiteNoise serves it under its own name too): no manifest lookup at request time.
+        return f"{settings.STATIC_URL}frontend/favicon.svg"
 
 
 api_patterns = [
