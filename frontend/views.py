@@ -191,6 +191,7 @@ def room(request, session):
         "no_devices": _("Không dùng được camera hoặc micrô. Bạn vẫn có thể nghe và xem."),
         "minutes_statement": _("Nội dung bạn trình bày"),
         "minutes_documents": _("Tài liệu bạn đã nộp"),
+        "minutes_pages": _("%(n)s trang"),
         "minutes_answer": _("Ý kiến trả lời của lãnh đạo"),
         "minutes_conclusions": _("Thông báo kết luận"),
         "minutes_confirm": _("Tôi xác nhận biên bản"),
