@@ -1,7 +1,8 @@
 """Issue 11, item 10 in Chromium, on pages only: the secretary downloads the reception log (form 03) from her
 workspace on a phone (and sees a form error for reversed dates); the office administrator edits the office's
 reception hours and the public office page shows them; the favicon is served. Screenshots at 360 and
-1280 px in test-artifacts/ (issue11-*.png); no page scrolls sideways on a 360 px phone."""
+1280 px in test-artifacts/ (issue11-*.png); no page scrolls sideways on a 360 px phone, and axe-core finds no
+serious or critical violation on them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from accounts.models import Role
 from minutes import services as minutes_services
 from tests.processes import daphne
 from tests.room_helpers import open_room
+from tests.test_accessibility import BLOCKING, run_axe
 from tests.test_room_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 from tests.test_room_integration import login_cookie, room_env, use_layer
 
@@ -40,7 +42,7 @@ def test_reception_log_and_office_hours_from_the_pages(office_tree, make_user, t
     env = room_env(tmp_path)
     use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
     ARTIFACTS.mkdir(exist_ok=True)
-    too_wide = []
+    too_wide, blocking = [], []
     with daphne(env, tmp_path / "daphne.log") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -53,6 +55,8 @@ def test_reception_log_and_office_hours_from_the_pages(office_tree, make_user, t
             def shot(page, name, width):
                 if width == "phone" and not page.evaluate(FITS):
                     too_wide.append(name)
+                blocking.extend(f"[{width}] {name}: {v['impact']} {v['id']} {v['nodes']}" for v in run_axe(page)
+                                if v["impact"] in BLOCKING)
                 page.screenshot(path=str(ARTIFACTS / f"issue11-{name}-{width}.png"), full_page=True)
 
             for width in WIDTHS:
@@ -100,10 +104,11 @@ def test_reception_log_and_office_hours_from_the_pages(office_tree, make_user, t
             page = context.new_page()
             page.goto(base + f"/co-quan/{commune.code}/")
             assert HOURS in page.inner_text("#reception-info") and "024 3000 0003" in page.inner_text("main")
-            assert 'a[data-link="office-contact"]' and page.locator('a[data-link="office-contact"]').count() == 0
+            assert page.locator('a[data-link="office-contact"]').count() == 0  # no edit link for the public
             icon = page.goto(base + "/favicon.ico")
             assert icon.status == 200 and "svg" in (icon.headers.get("content-type") or "")
             context.close()
         finally:
             browser.close()
     assert not too_wide, f"pages scrolling sideways on a 360 px phone: {too_wide}"
+    assert not blocking, "serious or critical axe violations:\n" + "\n".join(blocking)
