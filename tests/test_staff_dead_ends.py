@@ -185,3 +185,17 @@ def test_the_favicon_is_linked_and_favicon_ico_is_answered(client):
     assert response.status_code == 301 and response["Location"].endswith("frontend/favicon.svg")
     path = finders.find("frontend/favicon.svg")
     assert path and open(path, encoding="utf-8").read().startswith("<svg")
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_the_demo_offices_contact(office_tree):
+    from core.management.commands.seed_demo import Command
+    from offices.models import OfficeKind, Tier
+
+    province = office_tree["province01"]
+    Office.objects.create(code="X00004", name="Điểm tiếp công dân phường Ba Đình", tier=Tier.COMMUNE,
+                          kind=OfficeKind.RECEPTION_POINT, parent=province, path=province.path + "X00004/")
+    Command()._demo_contacts()
+    commune = Office.objects.get(code="X00004")
+    assert commune.phone and commune.address and "thứ Năm" in commune.reception_hours
+    assert "\n" in Office.objects.get(code="T01").reception_hours and Office.objects.get(code="TW").address
