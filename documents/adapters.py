@@ -31,9 +31,10 @@ from documents.forms import (
     ReceptionLogRow,
     Signer,
 )
+from minutes import services as minutes_services
 from minutes.models import CitizenSection, Minutes, MinutesState
 
-ROLE_NAMES = {"leader": "Lãnh đạo", "host": "Chủ trì", "reception_officer": "Cán bộ tiếp công dân",
+ROLE_NAMES = {"leader": "Lãnh đạo", "host": "Chủ trì", "site_responsible": "Phụ trách điểm cầu", "reception_officer": "Cán bộ tiếp công dân",
               "officer": "Cán bộ tiếp công dân", "secretary": "Thư ký", "inspector": "Thanh tra",
               "office_admin": "Quản trị", "citizen": "Công dân"}
 ID_NAMES = dict(IdDocumentType.choices)
@@ -55,21 +56,38 @@ def _host(minutes: Minutes) -> Signer | None:
     return Signer(name=host.full_name, title="Chủ trì") if host else None
 
 
+def _period(minutes: Minutes) -> tuple[datetime, datetime]:
+    """Start and end as printed: what the secretary typed (a saved version of the field) wins; otherwise the
+    reception's real times (minutes.services.reception_period: the session's close, the first admission),
+    the planned end only when the session was not held."""
+    period = minutes_services.reception_period(minutes.session)
+    versions = minutes.versions or {}
+    started = minutes.started_at if versions.get("started_at") and minutes.started_at else period.started_at
+    ended = minutes.ended_at if versions.get("ended_at") and minutes.ended_at else period.ended_at
+    return started, ended
+
+
 def minutes_doc(minutes: Minutes) -> MinutesDoc:
     session = minutes.session
     office = session.host_office
+    started_at, ended_at = _period(minutes)
+    names = minutes_services.site_names(minutes)
     return MinutesDoc(
         office_name=office.name, parent_office_name=office.parent.name if office.parent_id else "",
         session_title=session.title, place=minutes.place or office.address or office.name,
-        started_at=minutes.started_at or session.starts_at, ended_at=minutes.ended_at,
-        connected_sites=tuple(s.get("name", "") for s in minutes.sites or []),
+        started_at=started_at, ended_at=ended_at,
+        connected_sites=tuple(s.get("name") or names.get(s.get("office", ""), "") for s in minutes.sites or []),
         participants=tuple(Participant(name=p.get("name", ""), role=ROLE_NAMES.get(p.get("role"), p.get("role") or ""),
-                                       site=p.get("site", "") or "") for p in minutes.participants or []),
+                                       site=names.get(p.get("site") or "", p.get("site") or ""))
+                           for p in minutes.participants or []),
         sections=tuple(
             MinutesSection(citizen_name=s.citizen_name, id_document=_id_document(s), statement=s.statement,
                            documents=_documents(s.documents_handed_over), leader_answer=s.leader_answer,
-                           conclusions=s.conclusions, kind=s.kind)
+                           conclusions=s.conclusions, kind=s.kind, confirmed_at=s.citizen_confirmed_at,
+                           confirmed_via=s.citizen_confirmed_via)
             for s in minutes.sections.order_by("ordinal", "pk")),
+        receiver=_host(minutes) and Signer(name=session.host.full_name, title="Lãnh đạo chủ trì"),
+        paper_signed=bool(minutes.paper_scan),
         finalized_sha256=minutes.sha256 if minutes.state == MinutesState.FINAL else "",
         addenda=tuple(Addendum(created_at=a.at, author=a.by.full_name if a.by_id else "", text=a.text, sha256=a.sha256)
                       for a in minutes.addenda.select_related("by").order_by("at", "pk")),

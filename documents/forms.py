@@ -31,6 +31,12 @@ KIND_LABELS: dict[str, str] = {
 }
 DENUNCIATION = "denunciation"
 
+# How a citizen confirmed the locked minutes online (minutes.models.ConfirmationWay), as printed.
+CONFIRMATION_WAYS: dict[str, str] = {
+    "join_link": "qua đường dẫn tham gia phiên tiếp",
+    "login": "sau khi đăng nhập tài khoản",
+}
+
 # THE 12 columns of the sổ tiếp công dân (mẫu số 03, Thông tư 04/2021/TT-TTCP): (Vietnamese header, English).
 # Columns 8–10 are the three outcomes grouped under "Hướng xử lý" in the printed form.
 RECEPTION_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -89,6 +95,8 @@ class MinutesSection:
     conclusions: str = ""
     kind: str = ""  # a KIND_LABELS code; a denunciation is always redacted
     redacted: bool = False
+    confirmed_at: datetime | None = None  # the citizen's online confirmation of the locked minutes
+    confirmed_via: str = ""  # a CONFIRMATION_WAYS code: "join_link", "login" ("" = not confirmed online)
 
     @property
     def is_redacted(self) -> bool:
@@ -133,6 +141,8 @@ class MinutesDoc:
     parent_office_name: str = ""  # cơ quan chủ quản, printed above the office name
     host: Signer | None = None  # người chủ trì
     secretary: Signer | None = None  # thư ký / người ghi biên bản
+    receiver: Signer | None = None  # người tiếp công dân, who signs beside each citizen (default: the host)
+    paper_signed: bool = False  # the signed (or fingerprinted) paper minutes were scanned and stored
 
 
 @dataclass(frozen=True)

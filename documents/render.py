@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from documents.forms import (
+    CONFIRMATION_WAYS,
     HANDLING_COLUMNS,
     HANDLING_GROUP_HEADER,
     RECEPTION_LOG_COLUMNS,
@@ -173,8 +174,9 @@ def _minutes_context(doc: MinutesDoc) -> dict:
             "citizen_name": clean(v.citizen_name), "id_document": clean(v.id_document),
             "statement": clean(v.statement), "documents": _documents(v.documents),
             "leader_answer": clean(v.leader_answer), "conclusions": clean(v.conclusions),
-            "redacted": s.is_redacted,
+            "redacted": s.is_redacted, "confirmation": _confirmation(s, doc.paper_signed),
         })
+    receiver = _signer(doc.receiver or doc.host)
     return {
         "title": "BIÊN BẢN TIẾP CÔNG DÂN",
         "header": _header(doc.office_name, doc.parent_office_name, doc.number, "", None),
@@ -190,7 +192,29 @@ def _minutes_context(doc: MinutesDoc) -> dict:
                      "sha256": clean(a.sha256)} for a in doc.addenda],
         "host": _signer(doc.host),
         "secretary": _signer(doc.secretary),
+        "receiver": receiver or {"name": "", "title": ""},
+        "citizen_sign_label": CITIZEN_SIGN_LABEL, "receiver_sign_label": RECEIVER_SIGN_LABEL,
+        "citizen_sign_hint": CITIZEN_SIGN_HINT, "sign_hint": SIGN_HINT,
     }
+
+
+# The signature blocks of each citizen's part (DOMAIN.md, "What a reception records": the signatures or
+# fingerprints of the citizen and the receiver).
+CITIZEN_SIGN_LABEL = "CÔNG DÂN"
+CITIZEN_SIGN_HINT = "(Ký, ghi rõ họ tên hoặc điểm chỉ)"
+RECEIVER_SIGN_LABEL = "NGƯỜI TIẾP CÔNG DÂN"
+SIGN_HINT = "(Ký, ghi rõ họ tên)"
+
+
+def _confirmation(section, paper_signed: bool) -> str:
+    """The line under the citizen's signature block: the online confirmation (time and way) if any."""
+    if section.confirmed_at is not None:
+        way = CONFIRMATION_WAYS.get(section.confirmed_via, clean(section.confirmed_via))
+        text = f"Công dân đã xác nhận biên bản trực tuyến lúc {vn_time(section.confirmed_at)}"
+        return f"{text}, {way}." if way else f"{text}."
+    if paper_signed:
+        return "Công dân ký trên biên bản giấy (bản quét đã được lưu)."
+    return "Công dân chưa xác nhận biên bản trực tuyến."
 
 
 def minutes_pdf(doc: MinutesDoc) -> bytes:
@@ -387,16 +411,17 @@ def _docx_header(document, header: dict) -> None:
         _para(document, header["date_line"], align="right", italic=True)
 
 
-def _docx_signatures(document, blocks: list[tuple[str, dict | None]]) -> None:
-    blocks = [(label, s) for label, s in blocks if s is not None]
+def _docx_signatures(document, blocks: list[tuple[str, dict | None]], hints: list[str] | None = None) -> None:
+    hints = hints or ["(Ký, ghi rõ họ tên)"] * len(blocks)
+    blocks = [(label, s, hint) for (label, s), hint in zip(blocks, hints, strict=True) if s is not None]
     if not blocks:
         return
     table = document.add_table(rows=1, cols=len(blocks))
-    for cell, (label, s) in zip(table.rows[0].cells, blocks, strict=True):
+    for cell, (label, s, hint) in zip(table.rows[0].cells, blocks, strict=True):
         lines = [(label, {"bold": True})]
         if s.get("title"):
             lines.append((s["title"], {"bold": True}))
-        lines += [("(Ký, ghi rõ họ tên)", {"italic": True}), ("", {}), ("", {}), ("", {}), (s["name"], {"bold": True})]
+        lines += [(hint, {"italic": True}), ("", {}), ("", {}), ("", {}), (s["name"], {"bold": True})]
         _cell_text(cell, lines)
 
 
@@ -447,6 +472,10 @@ def minutes_docx(doc: MinutesDoc) -> bytes:
                         [[str(j), d["title"], str(d["pages"]), d["condition"]] for j, d in enumerate(s["documents"], 1)])
         _para(document, f"Ý kiến trả lời của người chủ trì: {s['leader_answer']}", align="justify")
         _para(document, f"Kết luận: {s['conclusions']}", align="justify")
+        _docx_signatures(document, [(c["citizen_sign_label"], {"name": s["citizen_name"], "title": ""}),
+                                    (c["receiver_sign_label"], c["receiver"])],
+                         hints=[c["citizen_sign_hint"], c["sign_hint"]])
+        _para(document, s["confirmation"], italic=True, size=11)
     if c["addenda"]:
         _para(document, "III. NỘI DUNG BỔ SUNG SAU KHI KHÓA BIÊN BẢN", bold=True)
         for a in c["addenda"]:

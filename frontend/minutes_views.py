@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,7 @@ from core.errors import DomainError
 from frontend import views as frontend_views
 from minutes import access, services
 from minutes.api import minutes_data
-from minutes.models import Minutes, MinutesState
+from minutes.models import ConfirmationWay, Minutes, MinutesState
 from scheduling.models import MatterKind
 from sessions.models import ReceptionSession
 
@@ -50,13 +51,19 @@ def documents_to_lines(items: list[dict]) -> str:
 
 
 def lines_to_documents(text: str) -> list[dict]:
+    """Lines ``title; pages; condition`` → the documents list. The page count is a whole number (or left
+    empty); anything else is refused with the line's number, never dropped silently."""
     items = []
-    for line in (text or "").splitlines():
+    for number, line in enumerate((text or "").splitlines(), 1):
         parts = [p.strip() for p in line.split(";")]
         if not parts[0]:
             continue
         pages = parts[1] if len(parts) > 1 else ""
-        items.append({"title": parts[0], "pages": int(pages) if pages.isdigit() else None,
+        if pages and not (pages.isascii() and pages.isdigit()):
+            raise services.MinutesError(
+                _("Dòng %(n)s: số trang phải là một số nguyên (ví dụ: Đơn khiếu nại; 3; bản chính).") % {"n": number},
+                "invalid", "documents_handed_over")
+        items.append({"title": parts[0], "pages": int(pages) if pages else None,
                       "condition": "; ".join(parts[2:]) if len(parts) > 2 else ""})
     return items
 
@@ -85,6 +92,10 @@ def minutes_editor(request, public_id, console=False):
         data = minutes_data(minutes, full=True, viewer=request.user, request=request)
         for section in data["sections"]:
             section["documents_text"] = documents_to_lines(section["documents_handed_over"])
+            if section.get("citizen_confirmed_at"):
+                section["confirmed_at_local"] = parse_datetime(section["citizen_confirmed_at"])
+                section["confirmed_way"] = ConfirmationWay(section["citizen_confirmed_via"]).label \
+                    if section.get("citizen_confirmed_via") in ConfirmationWay.values else _("cách xác nhận không ghi")
         context.update(data=data, final=minutes.state == MinutesState.FINAL,
                        data_json=json.dumps({"id": minutes.pk, "state": minutes.state}))
     return render(request, "frontend/workspace/minutes.html", context)

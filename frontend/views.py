@@ -64,8 +64,11 @@ def office_detail(request, code):
         schedule_query = {"commune": office.admin_unit_name.split(",")[0] if office.admin_unit_name else office.name}
     else:
         schedule_query = {"tier": office.tier}
+    from accounts.permissions import Action, can
+
     return render(request, "frontend/office_detail.html", {
         "office": office, "children": children, "upcoming": list(upcoming),
+        "may_edit_contact": can(request.user, Action.OFFICE_CHANGE, office),
         "schedule_url": f"{reverse('frontend:schedule')}?{urlencode(schedule_query)}"})
 
 
@@ -258,6 +261,7 @@ def room(request, session):
         "no_devices": _("Không dùng được camera hoặc micrô. Bạn vẫn có thể nghe và xem."),
         "minutes_statement": _("Nội dung bạn trình bày"),
         "minutes_documents": _("Tài liệu bạn đã nộp"),
+        "minutes_pages": _("%(n)s trang"),
         "minutes_answer": _("Ý kiến trả lời của lãnh đạo"),
         "minutes_conclusions": _("Thông báo kết luận"),
         "minutes_confirm": _("Tôi xác nhận biên bản"),

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from frontend import minutes_views, session_views
+from frontend import minutes_views, office_views, reception_log_views, session_views
 from frontend import workspace_views as views
 
 urlpatterns = [
@@ -34,6 +34,8 @@ urlpatterns = [
     path("lam-viec/phien/<uuid:public_id>/ban-thu-ky/", minutes_views.secretary_console, name="secretary-console"),
     path("lam-viec/phien/<uuid:session>/phong-nhung/", minutes_views.room_embedded, name="room-embedded"),
     path("lam-viec/phien/<uuid:public_id>/bien-ban/khoa/", minutes_views.minutes_finalize, name="minutes-finalize"),
+    path("lam-viec/so-tiep-cong-dan/", reception_log_views.reception_log, name="reception-log"),
+    path("lam-viec/co-quan/<str:code>/lien-he/", office_views.office_contact, name="office-contact"),
     path("lam-viec/lanh-dao/<int:leader_id>/", views.leader_calendar, name="leader-calendar"),
     path("lam-viec/lanh-dao/<int:leader_id>/nhap-ical/", views.import_ical, name="leader-calendar-import"),
     path("lam-viec/lanh-dao/<int:leader_id>/cong-tac/<int:engagement_id>/xoa/", views.delete_engagement,

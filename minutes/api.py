@@ -21,7 +21,7 @@ from audit.services import record
 from core.errors import DomainError
 from media.models import Recording
 from minutes import access, services
-from minutes.models import CitizenSection, Minutes, MinutesState
+from minutes.models import CitizenSection, ConfirmationWay, Minutes, MinutesState
 from scheduling.models import MatterKind, Registration
 from sessions.models import ReceptionSession
 from signaling.api import LoginOrJoinToken
@@ -83,6 +83,7 @@ def section_data(section: CitizenSection, full: bool = True, viewer=None, reques
         "documents_handed_over": section.documents_handed_over, "leader_answer": section.leader_answer,
         "conclusions": section.conclusions, "versions": section.versions,
         "citizen_confirmed_at": when(section.citizen_confirmed_at),
+        "citizen_confirmed_via": section.citizen_confirmed_via or None,
         "case_public_id": str(section.case_public_id) if section.case_public_id else None, "redacted": False,
     }
     if section.kind == MatterKind.DENUNCIATION:
@@ -105,6 +106,7 @@ def minutes_summary(minutes: Minutes) -> dict:
 def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None) -> dict:
     session = minutes.session
     recordings = Recording.objects.filter(session=session).order_by("started_at", "participant")
+    site_names = services.site_names(minutes)
     return {
         "id": minutes.pk,
         "session": {"public_id": str(session.public_id), "title": session.title, "kind": session.kind,
@@ -112,7 +114,8 @@ def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None)
                     "host_office": {"code": session.host_office.code, "name": session.host_office.name}},
         "state": minutes.state, "place": minutes.place, "started_at": when(minutes.started_at),
         "ended_at": when(minutes.ended_at), "sites": minutes.sites,
-        "participants": [{**p, "role_label": str(ROLE_LABELS.get(p.get("role"), p.get("role") or ""))}
+        "participants": [{**p, "role_label": str(ROLE_LABELS.get(p.get("role"), p.get("role") or "")),
+                          "site_name": site_names.get(p.get("site") or "", p.get("site") or "")}
                          for p in minutes.participants],
         "notes": minutes.notes, "versions": minutes.versions,
         "finalized_at": when(minutes.finalized_at),
@@ -283,8 +286,10 @@ class SectionConfirmView(APIView):
                    summary="The citizen confirms the locked minutes (own section only): login or join link")
     def post(self, request, pk, sid):
         section = get_section(get_minutes(pk), sid)
-        section = services.confirm_by_citizen(section, request.ice_user, request=request)
-        return Response({"id": section.pk, "citizen_confirmed_at": when(section.citizen_confirmed_at)})
+        via = ConfirmationWay.JOIN_LINK if request.query_params.get("token") else ConfirmationWay.LOGIN
+        section = services.confirm_by_citizen(section, request.ice_user, request=request, via=via)
+        return Response({"id": section.pk, "citizen_confirmed_at": when(section.citizen_confirmed_at),
+                         "citizen_confirmed_via": section.citizen_confirmed_via or None})
 
 
 class CitizenMinutesView(APIView):

@@ -27,6 +27,13 @@ class MinutesState(models.TextChoices):
     FINAL = "final", _("Đã khóa")
 
 
+class ConfirmationWay(models.TextChoices):
+    """How the citizen confirmed their section online (printed on the minutes)."""
+
+    JOIN_LINK = "join_link", _("qua đường dẫn tham gia phiên tiếp")
+    LOGIN = "login", _("sau khi đăng nhập tài khoản")
+
+
 class Minutes(models.Model):
     """Biên bản của một phiên tiếp. ``versions`` maps each editable header field to its version (the
     number of saves of that field); sections carry their own."""
@@ -97,6 +104,8 @@ class CitizenSection(models.Model):
     conclusions = EncryptedTextField(_("thông báo kết luận"), blank=True, default="")
     versions = models.JSONField(default=dict, blank=True)
     citizen_confirmed_at = models.DateTimeField(_("công dân xác nhận lúc"), null=True, blank=True)
+    citizen_confirmed_via = models.CharField(_("công dân xác nhận qua"), max_length=16, blank=True, default="",
+                                             choices=ConfirmationWay.choices)
     case_public_id = models.UUIDField(_("vụ việc"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

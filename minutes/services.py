@@ -39,6 +39,7 @@ from core.events import office_group, send_event_on_commit
 from minutes import access
 from minutes.models import (
     CitizenSection,
+    ConfirmationWay,
     Minutes,
     MinutesAddendum,
     MinutesRevision,
@@ -159,7 +160,7 @@ def _opt_str(limit: int) -> Callable:
 def _opt_int(value, field):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
         raise _invalid(field, _("Số trang không hợp lệ."), "out_of_range")
     return value
 
@@ -568,6 +569,48 @@ def _addendum_hash(previous: str, addendum: MinutesAddendum) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def site_names(minutes: Minutes) -> dict[str, str]:
+    """Office code → name for the sites and participants of the minutes (participants carry the code of
+    their site; documents and pages print the name)."""
+    from offices.models import Office
+
+    names = {s.get("office", ""): s.get("name", "") for s in minutes.sites or [] if s.get("office")}
+    missing = {p.get("site") for p in minutes.participants or [] if p.get("site") and p.get("site") not in names}
+    if missing:
+        names.update(Office.objects.filter(code__in=missing).values_list("code", "name"))
+    return names
+
+
+@dataclass(frozen=True)
+class ReceptionPeriod:
+    started_at: datetime
+    ended_at: datetime
+    held: bool  # False: the session was not (yet) closed, ``ended_at`` is the planned end
+
+
+def reception_period(session: ReceptionSession) -> ReceptionPeriod:
+    """When the reception really took place, from the session's history and the room's facts:
+
+    * end: when the session was closed (its "held" event; the room's "ended" record if the history has
+      none); the planned end only when the session was not held;
+    * start: the planned start, or the first admission of a citizen when the leader began earlier; if the
+      session ended before its planned start, when it was opened (the start never follows the end)."""
+    from signaling.models import RoomRecord  # signaling sits beside us; its facts are only read here
+
+    events = session.events.all()
+    held_at = events.filter(to_status=SessionStatus.HELD).order_by("at").values_list("at", flat=True).first()
+    opened_at = events.filter(to_status=SessionStatus.OPEN).order_by("at").values_list("at", flat=True).first()
+    records = RoomRecord.objects.filter(room__session=session)
+    if held_at is None and session.status == SessionStatus.HELD:
+        held_at = records.filter(kind="ended").order_by("at").values_list("at", flat=True).first()
+    admitted_at = records.filter(kind="admitted").order_by("at").values_list("at", flat=True).first()
+    ended = held_at or session.ends_at
+    started = min(session.starts_at, admitted_at) if admitted_at else session.starts_at
+    if started > ended:
+        started = min(t for t in (opened_at, admitted_at, ended) if t is not None)
+    return ReceptionPeriod(started_at=started, ended_at=ended, held=held_at is not None)
+
+
 def verify(minutes: Minutes) -> bool:
     """Recompute from the database: True if the locked minutes and their addenda chain are unchanged."""
     minutes = Minutes.objects.select_related("session__host_office").filter(pk=minutes.pk).first()
@@ -584,14 +627,17 @@ def verify(minutes: Minutes) -> bool:
 
 
 def finalize(minutes: Minutes, by, request=None) -> Minutes:
-    """Lock the minutes (khóa biên bản): the end time defaults to now, the SHA-256 of the canonical form
-    is stored, and from now on only addenda correct them."""
+    """Lock the minutes (khóa biên bản): the SHA-256 of the canonical form is stored, and from now on only
+    addenda correct them. The end time is not invented: when the session is already held it defaults to
+    the real end (:func:`reception_period`); otherwise it stays empty (what the secretary typed counts) and
+    the documents print the real end once the session is closed."""
     with transaction.atomic():
         minutes = _lock_minutes(minutes.pk)
         _require_edit(by, minutes.session)
         _require_draft(minutes)
         now = timezone.now()
-        minutes.ended_at = minutes.ended_at or now
+        if minutes.ended_at is None and minutes.session.status == SessionStatus.HELD:
+            minutes.ended_at = reception_period(minutes.session).ended_at
         minutes.state, minutes.finalized_at, minutes.finalized_by = MinutesState.FINAL, now, by
         minutes.sha256 = compute_hash(minutes)
         minutes.save(update_fields=["ended_at", "state", "finalized_at", "finalized_by", "sha256", "updated_at"])
@@ -624,9 +670,13 @@ def add_addendum(minutes: Minutes, by, text: str, section: CitizenSection | None
     return addendum
 
 
-def confirm_by_citizen(section: CitizenSection, citizen_user, request=None) -> CitizenSection:
+def confirm_by_citizen(section: CitizenSection, citizen_user, request=None,
+                       via: str = ConfirmationWay.LOGIN) -> CitizenSection:
     """The citizen confirms their part of the locked minutes ("Tôi xác nhận biên bản"): once, timestamped,
-    only the section's own citizen. A second call returns the first confirmation unchanged."""
+    only the section's own citizen, with the way they came (``via``: their join link or their login; both
+    are printed on the minutes). A second call returns the first confirmation unchanged."""
+    if via not in ConfirmationWay.values:
+        raise MinutesError(_("Cách xác nhận không hợp lệ."), "invalid", "via")
     with transaction.atomic():
         minutes = _lock_minutes(section.minutes_id)
         section = CitizenSection.objects.select_for_update().filter(pk=section.pk, minutes=minutes).first()
@@ -637,10 +687,10 @@ def confirm_by_citizen(section: CitizenSection, citizen_user, request=None) -> C
         if minutes.state != MinutesState.FINAL:
             raise MinutesStateError(_("Biên bản chưa khóa: chưa thể xác nhận."), "minutes_not_final")
         if section.citizen_confirmed_at is None:
-            section.citizen_confirmed_at = timezone.now()
-            section.save(update_fields=["citizen_confirmed_at"])
+            section.citizen_confirmed_at, section.citizen_confirmed_via = timezone.now(), via
+            section.save(update_fields=["citizen_confirmed_at", "citizen_confirmed_via"])
             record(actor=citizen_user, action="minutes.citizen_confirm", obj=section, request=request,
-                   details={"minutes": minutes.pk, "section": section.pk})
+                   details={"minutes": minutes.pk, "section": section.pk, "via": via})
             _announce(minutes, "minutes.confirmed", section=section.pk)
     return section
 

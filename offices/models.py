@@ -53,6 +53,12 @@ class Office(models.Model):
     )
     phone = models.CharField(_("điện thoại"), max_length=32, blank=True, default="")
     email = models.EmailField(_("thư điện tử"), blank=True, default="")
+    reception_place = models.CharField(
+        _("nơi tiếp công dân"), max_length=500, blank=True, default="",
+        help_text=_("Nơi công dân đến khi được tiếp trực tiếp, nếu khác địa chỉ cơ quan."))
+    reception_hours = models.TextField(
+        _("thời gian tiếp công dân"), max_length=1000, blank=True, default="",
+        help_text=_("Ví dụ: Sáng thứ Hai đến thứ Sáu, 7 giờ 30 – 11 giờ 30; lãnh đạo tiếp định kỳ ngày 15 hằng tháng."))
     search_text = models.CharField(max_length=600, blank=True, default="", editable=False, db_index=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -191,3 +191,53 @@ def post_notice(user, office: Office, text: str) -> OfficeNotice:
         "created_at": notice.created_at.isoformat(),
     })
     return notice
+
+
+# The office's public contact details (its page in the directory): who may edit them and their limits.
+CONTACT_FIELDS = {"address": 500, "phone": 32, "email": 254, "reception_place": 500, "reception_hours": 1000}
+_PHONE_CHARS = set("0123456789 +().-")
+
+
+def update_contact(user, office: Office, request=None, **values) -> Office:
+    """Change the address, phone, e-mail, reception place and reception hours of ``office`` (shown on its
+    public page). Only an office administrator whose scope covers the office (``office.change``). Each
+    change is an audit entry ``office.contact`` with the old and new values (public information).
+    ``user`` None: the system itself (seed_demo)."""
+    from accounts import permissions
+    from audit.services import record
+
+    if user is not None and not permissions.can(user, permissions.Action.OFFICE_CHANGE, office):
+        raise OfficeError(_("Chỉ quản trị của cơ quan mới sửa được thông tin liên hệ."), "forbidden", "office")
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise OfficeError(_("Trường không sửa được."), "invalid", sorted(unknown)[0])
+    clean: dict[str, str] = {}
+    for name, value in values.items():
+        text = str(value or "").strip()
+        if name != "reception_hours":
+            text = " ".join(text.split())
+        else:
+            text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        if len(text) > CONTACT_FIELDS[name]:
+            raise OfficeError(_("Dài quá %(n)s ký tự.") % {"n": CONTACT_FIELDS[name]}, "too_long", name)
+        if name == "phone" and text and (not set(text) <= _PHONE_CHARS or sum(c.isdigit() for c in text) < 6):
+            raise OfficeError(_("Số điện thoại chỉ gồm chữ số (ít nhất 6), dấu cách, +, -, (, )."), "invalid", name)
+        clean[name] = text
+    if clean.get("email"):
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(clean["email"])
+        except ValidationError:
+            raise OfficeError(_("Địa chỉ thư điện tử không hợp lệ."), "invalid", "email") from None
+    with transaction.atomic():
+        office = Office.objects.select_for_update().get(pk=office.pk)
+        changes = {name: {"from": getattr(office, name), "to": text} for name, text in clean.items()
+                   if getattr(office, name) != text}
+        if changes:
+            for name, change in changes.items():
+                setattr(office, name, change["to"])
+            office.save(update_fields=[*changes, "updated_at"])
+            record(actor=user, action="office.contact", obj=office, request=request, details={"changes": changes})
+    return office

@@ -2,9 +2,21 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.health import healthz
+
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which browsers ask for by themselves: the site's SVG icon (static files)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        # The plain static path (WhiteNoise serves it under its own name too): no manifest lookup at request time.
+        return f"{settings.STATIC_URL}frontend/favicon.svg"
+
 
 api_patterns = [
     path("auth/", include("accounts.api_urls")),
@@ -24,6 +36,7 @@ api_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("api/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ical/", include("scheduling.feed_urls")),

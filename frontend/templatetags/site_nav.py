@@ -61,7 +61,8 @@ def site_nav(context) -> dict:
         groups.append((_("Của tôi"), [link("my-registrations", _("Đăng ký của tôi")),
                                       link("my-cases", _("Vụ việc của tôi"))]))
     if staff:
-        work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc"))]
+        work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc")),
+                link("reception-log", _("Sổ tiếp công dân"))]  # every staff role may export its offices' log
         if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
             work.append(link("oversight", _("Giám sát")))
         groups.append((_("Làm việc"), work))
@@ -72,3 +73,11 @@ def site_nav(context) -> dict:
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
     return {"groups": groups, "staff": staff}
+
+
+@register.simple_tag(takes_context=True)
+def may_change_office(context, office) -> bool:
+    """``{% may_change_office office as flag %}``: the office administrator's links (contact details)."""
+    from accounts.permissions import Action, can
+
+    return bool(office) and can(context.get("user"), Action.OFFICE_CHANGE, office)

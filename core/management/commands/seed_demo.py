@@ -54,12 +54,31 @@ class Command(BaseCommand):
                     user = User.objects.create_user(username, password, full_name=full_name)
                     account_services.grant_role(None, user, Office.objects.get(code=office_code), role)
                 lines.append(f"{role:<18} {username:<16} {password:<14} {office_code or ''}")
+            self._demo_contacts()
             self._demo_schedule()
         text = "role               login            password       office\n" + "\n".join(lines) + "\n"
         accounts_file.write_text(text)
         accounts_file.chmod(0o600)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (also saved in {accounts_file}):"))
         self.stdout.write(text)
+
+    def _demo_contacts(self):
+        """Address, phone and reception hours of the three demo offices (shown on their public pages)."""
+        from offices import services as office_services
+
+        contacts = {
+            "TW": {"address": "Số 1 Ngô Thì Nhậm, phường Hà Đông, Hà Nội", "phone": "024 3000 0001",
+                   "reception_hours": "Thứ Hai đến thứ Sáu: sáng 7 giờ 30 – 11 giờ 30, chiều 13 giờ 30 – 16 giờ 30"},
+            "T01": {"address": "Số 10 Lê Lai, phường Hoàn Kiếm, Hà Nội", "phone": "024 3000 0002",
+                    "reception_hours": "Thứ Hai đến thứ Sáu: sáng 8 giờ – 11 giờ 30, chiều 13 giờ 30 – 17 giờ\n"
+                                       "Lãnh đạo thành phố tiếp định kỳ ngày 20 hằng tháng"},
+            "X00004": {"address": "Số 25 Liễu Giai, phường Ba Đình, Hà Nội", "phone": "024 3000 0003",
+                       "reception_place": "Phòng tiếp công dân, tầng 1, trụ sở Ủy ban nhân dân phường",
+                       "reception_hours": "Thứ Hai đến thứ Sáu: sáng 7 giờ 30 – 11 giờ 30\n"
+                                          "Chủ tịch tiếp định kỳ sáng thứ Năm hằng tuần"},
+        }
+        for code, values in contacts.items():
+            office_services.update_contact(None, Office.objects.get(code=code), **values)
 
     def _demo_schedule(self):
         """Periodic plans for the Ba Đình commune and Hà Nội, materialised and published where on time,

@@ -30,7 +30,7 @@
     if (el.type === "checkbox") return el.checked;
     if (el.dataset.kind === "documents") {
       return el.value.split("\n").map((line) => line.split(";").map((p) => p.trim())).filter((p) => p[0])
-        .map((p) => ({title: p[0], pages: /^\d+$/.test(p[1] || "") ? Number(p[1]) : null, condition: p.slice(2).join("; ")}));
+        .map((p) => ({title: p[0], pages: !p[1] ? null : (/^\d+$/.test(p[1]) ? Number(p[1]) : p[1]), condition: p.slice(2).join("; ")}));
     }
     return el.value;
   }

@@ -405,7 +405,8 @@
     for (const part of results) {
       const block = document.createElement("article");
       for (const [label, text] of [[T.minutes_statement, part.statement],
-                                   [T.minutes_documents, (part.documents_handed_over || []).map((d) => d.title).join("; ")],
+                                   [T.minutes_documents, (part.documents_handed_over || [])
+                                     .map((d) => d.pages ? `${d.title} (${T.minutes_pages.replace("%(n)s", d.pages)})` : d.title).join("; ")],
                                    [T.minutes_answer, part.leader_answer], [T.minutes_conclusions, part.conclusions]]) {
         if (!text) continue;
         const h = document.createElement("h3"), p = document.createElement("p");
