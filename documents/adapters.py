@@ -18,7 +18,6 @@ from accounts.models import IdDocumentType
 from cases.models import Case
 from cases.workflow import CaseState
 from documents.forms import (
-    DENUNCIATION,
     REDACTED_TEXT,
     Addendum,
     CitizenInfo,
@@ -31,6 +30,7 @@ from documents.forms import (
     ReceptionLogRow,
     Signer,
 )
+from minutes.access import section_is_secret
 from minutes.models import CitizenSection, Minutes, MinutesState
 
 ROLE_NAMES = {"leader": "Lãnh đạo", "host": "Chủ trì", "reception_officer": "Cán bộ tiếp công dân",
@@ -58,6 +58,10 @@ def _host(minutes: Minutes) -> Signer | None:
 def minutes_doc(minutes: Minutes) -> MinutesDoc:
     session = minutes.session
     office = session.host_office
+    sections = list(minutes.sections.order_by("ordinal", "pk"))
+    # Free text outside the sections may tell a denunciation: redacted in every export when the minutes hold
+    # a denouncer's section (docs/secrecy.md).
+    secret = any(section_is_secret(s) for s in sections)
     return MinutesDoc(
         office_name=office.name, parent_office_name=office.parent.name if office.parent_id else "",
         session_title=session.title, place=minutes.place or office.address or office.name,
@@ -68,10 +72,11 @@ def minutes_doc(minutes: Minutes) -> MinutesDoc:
         sections=tuple(
             MinutesSection(citizen_name=s.citizen_name, id_document=_id_document(s), statement=s.statement,
                            documents=_documents(s.documents_handed_over), leader_answer=s.leader_answer,
-                           conclusions=s.conclusions, kind=s.kind)
-            for s in minutes.sections.order_by("ordinal", "pk")),
+                           conclusions=s.conclusions, kind=s.kind, redacted=section_is_secret(s))
+            for s in sections),
         finalized_sha256=minutes.sha256 if minutes.state == MinutesState.FINAL else "",
-        addenda=tuple(Addendum(created_at=a.at, author=a.by.full_name if a.by_id else "", text=a.text, sha256=a.sha256)
+        addenda=tuple(Addendum(created_at=a.at, author=a.by.full_name if a.by_id else "",
+                               text=REDACTED_TEXT if secret else a.text, sha256=a.sha256)
                       for a in minutes.addenda.select_related("by").order_by("at", "pk")),
         number=f"{minutes.pk}/BB-TCD", host=_host(minutes),
         secretary=Signer(name=minutes.finalized_by.full_name, title="Thư ký") if minutes.finalized_by_id else None,
@@ -79,7 +84,7 @@ def minutes_doc(minutes: Minutes) -> MinutesDoc:
 
 
 def _citizen(section: CitizenSection) -> CitizenInfo:
-    if section.kind == DENUNCIATION:
+    if section_is_secret(section):
         return CitizenInfo(name=REDACTED_TEXT, address=REDACTED_TEXT, id_document=REDACTED_TEXT)
     return CitizenInfo(name=section.citizen_name, address=section.citizen_address, id_document=_id_document(section))
 
@@ -91,7 +96,7 @@ def _local_date(value: datetime | None) -> date:
 def notice_doc(section: CitizenSection) -> NoticeOfConclusionsDoc:
     minutes = section.minutes
     office = minutes.session.host_office
-    secret = section.kind == DENUNCIATION
+    secret = section_is_secret(section)
     conclusions = [line for line in (section.conclusions or "").splitlines() if line.strip()]
     return NoticeOfConclusionsDoc(
         office_name=office.name, parent_office_name=office.parent.name if office.parent_id else "",
@@ -107,7 +112,7 @@ def receipt_doc(section: CitizenSection) -> ReceiptDoc:
     minutes = section.minutes
     office = minutes.session.host_office
     documents = _documents(section.documents_handed_over)
-    if section.kind == DENUNCIATION:
+    if section_is_secret(section):
         documents = tuple(HandedDocument(title=REDACTED_TEXT, pages=d.pages, condition=d.condition) for d in documents)
     receiver = minutes.finalized_by or minutes.session.host
     return ReceiptDoc(
@@ -151,7 +156,7 @@ def reception_log_rows(office, date_from: date, date_to: date) -> Iterator[Recep
             yield ReceptionLogRow(
                 ordinal=ordinal, received_on=_local_date(s.minutes.started_at or s.minutes.session.starts_at),
                 citizen_name=s.citizen_name, citizen_address=s.citizen_address, id_document=_id_document(s), summary=s.statement, kind=s.kind,
-                people_count=s.people_count, notes="", **_handling(cases.get(s.case_public_id)))
+                redacted=section_is_secret(s), people_count=s.people_count, notes="", **_handling(cases.get(s.case_public_id)))
 
     for section in sections.iterator(chunk_size=500):
         batch.append(section)
