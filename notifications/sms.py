@@ -8,7 +8,7 @@ A production deployment plugs in its operator's gateway by subclassing :class:`B
 from __future__ import annotations
 
 import logging
-import sys
+import os
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,20 @@ class BaseSMSBackend:
 
 
 class ConsoleSMSBackend(BaseSMSBackend):
+    """Sends nothing. The log gets the message with the number masked and every token or code redacted; in
+    development (DEBUG) the full message goes to ``VAR_DIR/sms_outbox.txt`` (mode 0600), the developer's
+    mailbox, never to a log. In production the platform refuses to start with it unless ALLOW_CONSOLE_SMS."""
+
     def send(self, message: SMSMessage) -> None:
-        sys.stdout.write(f"[SMS to {message.to} from {message.sender}] {message.body}\n")
-        sys.stdout.flush()
+        from django.conf import settings
+
+        from core.logsafety import mask_phone, redact
+
+        logger.info("SMS to %s from %s: %s", mask_phone(message.to), message.sender, redact(message.body))
+        if settings.DEBUG:
+            path = settings.VAR_DIR / "sms_outbox.txt"
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a", encoding="utf-8") as out:
+                out.write(f"[SMS to {message.to} from {message.sender}] {message.body}\n")
 
 
 class LocmemSMSBackend(BaseSMSBackend):

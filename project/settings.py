@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -283,6 +284,8 @@ LOGOUT_REDIRECT_URL = "frontend:home"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Every spelling of one phone or e-mail counts against one login name (accounts.identifiers).
+AXES_USERNAME_CALLABLE = "accounts.identifiers.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_VERBOSE = False
@@ -308,6 +311,15 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tiepcongdan@localhost")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSMSBackend")
+# The console backend sends nothing: in production (DEBUG off) the platform refuses to start with it unless
+# this is set on purpose (a staging without an operator gateway; the test suite).
+ALLOW_CONSOLE_SMS = env_bool("ALLOW_CONSOLE_SMS", False)
+if not DEBUG and SMS_BACKEND == "notifications.sms.ConsoleSMSBackend" and not ALLOW_CONSOLE_SMS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is the console backend with DEBUG off: configure the operator's gateway, or set "
+        "ALLOW_CONSOLE_SMS=true to run without sending SMS.")
 SMS_SENDER_NAME = os.environ.get("SMS_SENDER_NAME", "TiepCongDan")
 
 # Field encryption for personal data (CCCD numbers now; denouncers' identity later). A comma-separated
@@ -344,7 +356,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.CappedLimitOffsetPagination",
+    "DEFAULT_METADATA_CLASS": "core.api.SafeMetadata",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -353,6 +366,8 @@ REST_FRAMEWORK = {
         "login": os.environ.get("THROTTLE_LOGIN", "30/minute"),
     },
 }
+# The largest page any API list returns (``?limit=`` above it is lowered to it).
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tiếp công dân trực tuyến API",
     "DESCRIPTION": "Online citizen reception platform (Vietnam)",
@@ -393,7 +408,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is redacted: no bearer token (join links, sign-up tokens, codes) and no phone number.
+    "filters": {"redact": {"()": "core.logsafety.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
