@@ -48,3 +48,23 @@ class ConsoleSMSBackend(BaseSMSBackend):
 class LocmemSMSBackend(BaseSMSBackend):
     def send(self, message: SMSMessage) -> None:
         outbox.append(message)
+
+
+CONSOLE_BACKEND = "notifications.sms.ConsoleSMSBackend"
+CONSOLE_REFUSED = ("SMS_BACKEND is the console backend (it sends nothing) with DEBUG off: configure the operator's "
+                   "gateway, or set ALLOW_CONSOLE_SMS=true to run without sending SMS.")
+
+
+def console_refused() -> bool:
+    from django.conf import settings
+
+    return (not settings.DEBUG and settings.SMS_BACKEND == CONSOLE_BACKEND
+            and not getattr(settings, "ALLOW_CONSOLE_SMS", False))
+
+
+def refuse_console_in_production() -> None:
+    """Production (DEBUG off) does not start with the console backend unless ALLOW_CONSOLE_SMS is set."""
+    if console_refused():
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(CONSOLE_REFUSED)

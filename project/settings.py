@@ -313,13 +313,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tiepcongdan@localhost
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSMSBackend")
 # The console backend sends nothing: in production (DEBUG off) the platform refuses to start with it unless
 # this is set on purpose (a staging without an operator gateway; the test suite).
+# (notifications.sms.refuse_console_in_production: Daphne, Celery and every checked manage.py command.)
 ALLOW_CONSOLE_SMS = env_bool("ALLOW_CONSOLE_SMS", False)
-if not DEBUG and SMS_BACKEND == "notifications.sms.ConsoleSMSBackend" and not ALLOW_CONSOLE_SMS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "SMS_BACKEND is the console backend with DEBUG off: configure the operator's gateway, or set "
-        "ALLOW_CONSOLE_SMS=true to run without sending SMS.")
 SMS_SENDER_NAME = os.environ.get("SMS_SENDER_NAME", "TiepCongDan")
 
 # Field encryption for personal data (CCCD numbers now; denouncers' identity later). A comma-separated
