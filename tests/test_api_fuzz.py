@@ -18,7 +18,7 @@ from schemathesis.generation import GenerationMode
 
 from accounts.models import Role
 
-EXAMPLES = 4  # per operation and mode: ~ 2 × 2 × 4 × operations requests
+EXAMPLES = 2  # per operation and mode (seeded): ~ 2 users × 2 modes × 2 × operations requests
 # Logging out the fuzzing user would turn the rest of the staff run anonymous.
 SKIP_FOR_STAFF = {("POST", "/api/auth/logout")}
 
@@ -88,6 +88,7 @@ def test_the_whole_openapi_gives_no_server_error(live_server, api_schema, staff_
     _leader, cookies = staff_cookies
     sent_staff, staff_errors = _fuzz(api_schema, live_server.url, cookies, skip=SKIP_FOR_STAFF)
     sent_public, public_errors = _fuzz(api_schema, live_server.url, {})
+    print(f"sent: staff {sent_staff}, public {sent_public}")
     assert sent_staff > 100 and sent_public > 100
     assert staff_errors == [] and public_errors == [], "\n".join(staff_errors + public_errors)
 
