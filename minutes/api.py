@@ -135,7 +135,9 @@ def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None)
                      "by": a.by.full_name if a.by_id else None, "at": when(a.at), "sha256": a.sha256}
                     for a in minutes.addenda.select_related("by")],
         "recordings": [{"id": r.pk, "participant": r.participant, "role": r.role, "started_at": when(r.started_at),
-                        "duration": r.duration_seconds, "sha256": r.sha256} for r in recordings],
+                        "duration": r.duration_seconds, "sha256": r.sha256,
+                        "url": f"/api/minutes/{minutes.pk}/recordings/{r.pk}/" if free_text else None}
+                       for r in recordings],
         "limits": {"max_text_chars": services.max_text_chars(), "max_scan_bytes": services.max_scan_bytes()},
     }
 
@@ -417,5 +419,41 @@ class PaperScanView(APIView):
             raise _not_found(_("Không có bản quét."))
         content = services.read_paper_scan(minutes, request.user, request=request)
         response = HttpResponse(content, content_type=minutes.paper_scan_content_type)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RecordingView(APIView):
+    """A recording of the session, decrypted on the way out (``media.sealing``): staff of the host office,
+    and when a denouncer was received in the session only those the secrecy rule entitles; every play is
+    audited (``media.read_recording``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "video/webm"): OpenApiTypes.BINARY, **{c: OpenApiTypes.OBJECT for c in (403, 404)}},
+                   tags=TAGS, summary="Play one recording of the session (entitled staff only, audited)")
+    def get(self, request, pk, rid):
+        from django.http import StreamingHttpResponse
+
+        from media import sealing
+
+        minutes = get_minutes(pk)
+        recording = Recording.objects.select_related("session__host_office").filter(
+            pk=rid, session=minutes.session).first()
+        if recording is None or not recording.file:
+            raise _not_found(_("Không tìm thấy bản ghi."))
+        if not sealing.may_play(request.user, recording):
+            raise DomainError(_("Bạn không có quyền xem bản ghi này."), "forbidden")
+        record(actor=request.user, action="media.read_recording", obj=recording, request=request,
+               details={"session": str(minutes.session.public_id), "recording": recording.pk})
+        handle = recording.file.open("rb")
+
+        def stream():
+            try:
+                yield from sealing.open_plain(handle)
+            finally:
+                handle.close()
+
+        response = StreamingHttpResponse(stream(), content_type="video/webm")
         response["Cache-Control"] = "no-store"
         return response

@@ -286,3 +286,35 @@ def test_console_sms_logs_no_phone_and_no_token(settings, caplog, tmp_path):
                                         body="Vào phòng: https://x.vn/tham-gia/TOKENABC:sig/ mã 123456 ?token=TOK2"))
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "911222333" not in text and "TOKENABC" not in text and "TOK2" not in text
+
+
+@pytest.mark.django_db
+def test_recordings_are_sealed_and_played_only_by_the_entitled(world, tmp_path):
+    import time as _time
+
+    from django.utils import timezone
+
+    from media import recorder
+    from media.models import Recording
+
+    _case, mid, _section = _received_and_classified(world)
+    p, session = world["people"], world["session"]
+    webm = tmp_path / "segment.webm"
+    body = b"\x1aE\xdf\xa3 WEBM of ZYXWVU SECRETNAME " * 1000
+    webm.write_bytes(body)
+    segment = recorder.Segment("u1", str(webm), None, timezone.now(), _time.monotonic())
+    recorder.save(segment, session.pk, {"participants": {"u1": {"user_id": world["citizen"].pk, "role": "citizen"}}})
+    recording = Recording.objects.get(session=session)
+    with recording.file.open("rb") as stored:
+        raw = stored.read()
+    assert b"SECRETNAME" not in raw and raw.startswith(b"fernet-chunks:")
+    assert "session" not in recording.file.name and recording.size_bytes == len(body)
+    url = f"/api/minutes/{mid}/recordings/{recording.pk}/"
+    for who in UNENTITLED:
+        response = client_for(p[who]).get(url)
+        assert response.status_code in (403, 404), (who, response.status_code)
+    for who in ENTITLED:  # the head, and the handler of the denunciation received in the session
+        response = client_for(p[who]).get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == body
+        assert AuditEntry.objects.filter(action="media.read_recording", actor=p[who]).count() == 1
+    assert Client().get(url).status_code in (401, 403)
