@@ -118,6 +118,20 @@ def mark_secret(case: Case) -> None:
         denouncer_secret=True)
     section_model = apps.get_model("minutes", "CitizenSection")  # minutes depends on cases, not the reverse
     section_model.objects.filter(case_public_id__in=lineage.values("public_id")).update(denouncer_secret=True)
+    for document in CaseDocument.objects.filter(case__in=lineage, encrypted=False):
+        seal_document(document)
+
+
+def seal_document(document: CaseDocument) -> None:
+    """Encrypt a file stored in clear (uploaded before its case became secret): new file, row repointed,
+    old file deleted on commit."""
+    storage = document.file.storage
+    old_name = document.file.name
+    with storage.open(old_name, "rb") as handle:
+        sealed = filecrypto.encrypt_bytes(handle.read())
+    new_name = storage.save(case_path(document), ContentFile(sealed))
+    CaseDocument.objects.filter(pk=document.pk).update(file=new_name, encrypted=True)
+    transaction.on_commit(lambda: storage.delete(old_name))
 
 
 def _keep_secret(case: Case) -> None:

@@ -318,3 +318,24 @@ def test_recordings_are_sealed_and_played_only_by_the_entitled(world, tmp_path):
         assert response.status_code == 200 and b"".join(response.streaming_content) == body
         assert AuditEntry.objects.filter(action="media.read_recording", actor=p[who]).count() == 1
     assert Client().get(url).status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_a_file_uploaded_before_the_case_became_a_denunciation_is_sealed(office_tree, make_user):
+    from cases import services
+    from cases.models import CaseDocument
+    from tests.cases_helpers import CITIZEN, make_case
+
+    leader = make_user(Role.LEADER, office_tree["commune011"])
+    officer = make_user(Role.RECEPTION_OFFICER, office_tree["commune011"])
+    case = make_case(office_tree["commune011"], kind="complaint", parties=[dict(CITIZEN)])
+    document = services.add_document(case, officer, content=PDF + b"SECRETNAME", name="don.pdf",
+                                     content_type="application/pdf")
+    assert not document.encrypted
+    services.classify(case, officer, kind="denunciation")
+    document = CaseDocument.objects.get(pk=document.pk)
+    with document.file.open("rb") as handle:
+        assert document.encrypted and b"SECRETNAME" not in handle.read()
+    assert services.read_document(document, leader) == PDF + b"SECRETNAME"
+    with pytest.raises(Exception):  # noqa: B017 - a typed refusal (DomainError)
+        services.read_document(document, officer)
