@@ -351,8 +351,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "core.api.CappedLimitOffsetPagination",
-    "DEFAULT_METADATA_CLASS": "core.api.SafeMetadata",
+    "DEFAULT_PAGINATION_CLASS": "core.drf.CappedLimitOffsetPagination",
+    "DEFAULT_METADATA_CLASS": "core.drf.SafeMetadata",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
