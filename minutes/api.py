@@ -108,7 +108,8 @@ def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None)
     recordings = Recording.objects.filter(session=session).order_by("started_at", "participant")
     # Free text outside the sections (notes, addenda, the scan) follows the secrecy rule when the minutes
     # hold a denouncer's section (docs/secrecy.md).
-    free_text = full and (viewer is None or access.may_see_free_text(viewer, minutes))
+    free_text = (viewer is None or access.may_see_free_text(viewer, minutes)) and (
+        full or not access.minutes_is_secret(minutes))
     redacted_text = _(REDACTED_FREE_TEXT)
     return {
         "id": minutes.pk,
