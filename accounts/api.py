@@ -1,6 +1,8 @@
 """Accounts HTTP API. Views translate I/O only; the work is in ``accounts.services``."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import DisallowedHost
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -59,6 +61,24 @@ class VerifySignupView(APIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+def same_origin(request) -> bool:
+    """The request comes from this site's own pages (or from a client that is not a browser): an ``Origin``
+    header, when present, must be this host or one of ``CSRF_TRUSTED_ORIGINS``; a browser's
+    ``Sec-Fetch-Site: cross-site`` is refused too."""
+    if request.META.get("HTTP_SEC_FETCH_SITE", "").lower() == "cross-site":
+        return False
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    try:
+        own = f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        return False
+    return origin == own or origin in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])
+
+
 class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -67,6 +87,11 @@ class LoginView(APIView):
 
     @extend_schema(request=LoginSerializer, responses={200: UserSerializer}, tags=["auth"])
     def post(self, request):
+        if not same_origin(request._request):
+            # Login CSRF: a foreign page must not log the browser in (to an account of the attacker's).
+            error = DomainError(_("Yêu cầu đăng nhập từ trang khác bị từ chối."), "forbidden_origin")
+            error.status_code = 403
+            raise error
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The plain HttpRequest: django-axes counts failures on it and its middleware answers a lockout.

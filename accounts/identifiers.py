@@ -63,3 +63,20 @@ def parse_identifier(raw: str) -> Identifier:
     if "@" in raw:
         return Identifier("email", normalise_email(raw))
     return Identifier("phone", normalise_phone(raw))
+
+
+def lockout_username(request, credentials) -> str:
+    """django-axes ``AXES_USERNAME_CALLABLE``: the login name counted for lockout, normalised the way the login
+    reads it, so "0955-000-222", "+84 955 000 222" and "0955000222" (or "LOCK3@Example.com" and
+    "lock3@example.com") share one counter."""
+    raw = ""
+    if credentials:
+        raw = credentials.get("username") or credentials.get("identifier") or ""
+    if not raw and request is not None:
+        data = getattr(request, "POST", None) or {}
+        raw = data.get("username") or data.get("identifier") or ""
+    raw = str(raw)
+    try:
+        return parse_identifier(raw).value
+    except InvalidIdentifier:
+        return " ".join(raw.split()).lower()

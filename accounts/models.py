@@ -92,7 +92,7 @@ class CitizenProfile(models.Model):
     encrypted at rest; ``id_document_index`` (keyed hash) allows matching without decrypting."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen_profile")
-    address = models.CharField(_("địa chỉ"), max_length=500, blank=True, default="")
+    address = EncryptedTextField(_("địa chỉ"), blank=True, default="")
     id_document_type = models.CharField(
         _("loại giấy tờ"), max_length=16, choices=IdDocumentType.choices, blank=True, default=""
     )

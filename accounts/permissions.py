@@ -203,3 +203,33 @@ ROOM_ACTIONS: dict[str, frozenset[str]] = {
 
 def room_role_may(room_role: str | None, command: str) -> bool:
     return room_role is not None and room_role in ROOM_ACTIONS.get(command, frozenset())
+
+
+# --- the denouncer's secret ----------------------------------------------------------------------------
+
+
+def may_see_denouncer(user, *, office: Office, handler_ids: Iterable[int | None] = (), citizen_id: int | None = None,
+                      drafting_office: Office | None = None) -> bool:
+    """THE rule for "may see this denouncer" (the identity of a person who denounced, and the content of a
+    denunciation; Law on Denunciation 2018, art. 9 and 56). Every place that shows, exports, serves or logs
+    such a secret asks this — through ``cases.access.may_see_identity`` (a case) or
+    ``minutes.access.may_see_section`` (a minutes section) — and nothing else (docs/secrecy.md):
+
+    * the head (leader role) of ``office``, the office that holds the matter (not a leader above);
+    * a handler the head assigned (``handler_ids``);
+    * the denouncer themselves (``citizen_id``);
+    * while the minutes of the reception are still a draft, its editors (secretary, leader, reception officer
+      of ``drafting_office``) — they write what the citizen says in the room.
+
+    Never inspectors or administrators above, other officers, connected sites, and NOT a superuser."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.pk is None:
+        return False
+    if citizen_id is not None and user.pk == citizen_id:
+        return True
+    if any(handler_id is not None and handler_id == user.pk for handler_id in handler_ids):
+        return True
+    if has_role_at(user, office, {Role.LEADER}):
+        return True
+    if drafting_office is not None:
+        return has_role_at(user, drafting_office, {Role.LEADER, Role.RECEPTION_OFFICER, Role.SECRETARY})
+    return False

@@ -43,7 +43,8 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 def record(*, actor=None, action: str, obj=None, target_type: str = "", target_id: str | int = "",
-           ip: str | None = None, request=None, details: dict | None = None) -> AuditEntry:
+           ip: str | None = None, request=None, details: dict | None = None,
+           actor_label: str | None = None) -> AuditEntry:
     """Append one entry. ``obj`` (a model instance) fills ``target_type``/``target_id``; ``request`` fills
     ``ip`` and, when ``actor`` is not given, the actor."""
     if obj is not None:
@@ -58,7 +59,7 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
         head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
             seq=head.last_seq + 1, at=timezone.now(), actor=actor,
-            actor_label=(actor.get_username() if actor is not None else "system")[:150],
+            actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
             action=action, target_type=target_type, target_id=str(target_id), ip=ip,
             details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
         )

@@ -5,12 +5,14 @@
   (their scope covers the offices beneath), and the assigned handler;
 * write (classify, accept, transfer…): leaders and reception officers of the case's office, and the handler;
 * create: leaders, reception officers and secretaries of the office (the secretary records the minutes);
-* assign a handler, extend a denunciation's deadline: leaders and reception officers of the office
-  (extension: the leader, the head who signs the decision);
-* a denouncer's identity and a denunciation's content (Law on Denunciation 2018, art. 9 and 56): ONLY the
-  assigned handler and the head (leader role) of the case's own office. Not inspectors above, not other
-  officers, not a superuser. Every clear read is recorded in the audit trail (``cases.read_identity``).
-  For the other kinds, whoever may view the case sees its parties.
+* assign a handler: leaders and reception officers of the office; of a SECRET case (its parties are
+  denouncers) only the head (leader role) of the office; extend a denunciation's deadline: the leader;
+* a denouncer's identity and a denunciation's content (Law on Denunciation 2018, art. 9 and 56): THE rule
+  ``accounts.permissions.may_see_denouncer`` — the assigned handler and the head of the case's own office.
+  Not inspectors above, not other officers, not a superuser. A case is secret while ``Case.is_secret``:
+  a denunciation now or ever (``denouncer_secret`` is set once and kept through reclassification, split,
+  transfer and linking). Every clear read is audited (``cases.read_identity``). For cases that never
+  involved a denouncer, whoever may view the case sees its parties.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.permissions import STAFF_ROLES, has_role_at, offices_for
+from accounts.permissions import STAFF_ROLES, has_role_at, may_see_denouncer, offices_for
+from core.text import scrub_variants
 
 REDACTED = "[Đã ẩn danh tính người tố cáo]"
 REDACTED_CONTENT = "[Nội dung tố cáo được bảo mật]"
@@ -57,6 +60,10 @@ def may_create(user, office) -> bool:
 
 
 def may_assign(user, case) -> bool:
+    """Assigning the handler of a secret case (a denunciation, now or ever) is the head's act only: whoever
+    is assigned will see the denouncer. Other cases: leaders and reception officers (and a superuser)."""
+    if is_secret(case):
+        return has_role_at(user, case.office, {Role.LEADER})
     return _superuser(user) or has_role_at(user, case.office, WRITER_ROLES)
 
 
@@ -69,17 +76,38 @@ def may_handle(user, office) -> bool:
     return has_role_at(user, office, WRITER_ROLES)
 
 
+def is_secret(case) -> bool:
+    """The case's parties are denouncers (a denunciation now or ever, see ``Case.denouncer_secret``)."""
+    return bool(case.denouncer_secret or case.is_denunciation)
+
+
 def may_see_identity(user, case) -> bool:
-    """A denouncer's identity (and a denunciation's content): only the handler and the office's head."""
+    """A denouncer's identity (and a denunciation's content, history notes, files): THE rule
+    (``accounts.permissions.may_see_denouncer``) with the case's office and handler."""
     if not _active(user):
         return False
-    if case.is_denunciation:
-        return is_handler(user, case) or has_role_at(user, case.office, {Role.LEADER})
+    if is_secret(case):
+        return may_see_denouncer(user, office=case.office, handler_ids=[case.handler_id])
     return may_view(user, case)
 
 
 def may_see_summary(user, case) -> bool:
     return may_see_identity(user, case)
+
+
+def may_make_redacted_copy(user, case) -> bool:
+    """The verifiers' copy of a secret case: only its handler makes it (he knows what to scrub and answers for
+    it); of another case: whoever may write it."""
+    if is_secret(case):
+        return is_handler(user, case)
+    return may_write(user, case)
+
+
+def transition_note(user, case, transition) -> str:
+    """A history note as ``user`` may read it: free text, so a secret case's notes follow the rule."""
+    if not transition.note or may_see_identity(user, case):
+        return transition.note
+    return _(REDACTED_CONTENT)
 
 
 def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -119,13 +147,11 @@ def party_view(case, party, user, request=None) -> dict:
 
 
 def _scrub(text: str, parties) -> str:
-    """Remove the parties' identifying values from free text (a summary may name the denouncer)."""
-    for party in parties:
-        for value in (party.full_name, party.address, party.id_number, party.contact):
-            value = (value or "").strip()
-            if len(value) >= 3:
-                text = text.replace(value, _(REDACTED))
-    return text
+    """Remove the parties' identifying values from free text (a summary may name the denouncer), in every
+    spelling: any case, with or without diacritics, any spacing or punctuation inside a phone or ID number
+    (``core.text.scrub_variants``)."""
+    values = [value for party in parties for value in (party.full_name, party.address, party.id_number, party.contact)]
+    return scrub_variants(text, values, _(REDACTED))
 
 
 def redacted_copy(case) -> dict:
@@ -141,7 +167,8 @@ def redacted_copy(case) -> dict:
         "summary": _scrub(case.summary, parties),
         "parties": [redacted_party(p) for p in parties],
         "transitions": [{"from": t.from_state, "to": t.to_state, "at": t.at.isoformat(),
-                         "document_number": t.document_number} for t in case.transitions.all()],
+                         "document_number": t.document_number, "note": _scrub(t.note, parties)}
+                        for t in case.transitions.all()],
         "extensions": [{"ordinal": e.ordinal, "decision_number": e.decision_number, "days": e.days,
                         "decided_on": e.decided_on} for e in case.extensions.all()],
         "documents": [{"id": str(d.public_id), "content_type": d.content_type, "size": d.size}

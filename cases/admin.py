@@ -2,16 +2,26 @@
 clear: no summary (a denunciation's content), no party identity, no document name or bytes."""
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseAlert, CaseDocument, CaseParty, CaseTransition, DeadlineExtension
 from core.admin import ReadOnlyAdminMixin
 
 
 class PartyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The citizen's account only for a case that never involved a denouncer (the admin is never entitled)."""
+
     model = CaseParty
-    fields = ("order", "is_representative", "user")
+    fields = ("order", "is_representative", "user_display")
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description=_("tài khoản công dân"))
+    def user_display(self, party):
+        if party.case.is_secret:
+            return gettext("(ẩn — người tố cáo)")
+        return str(party.user) if party.user_id else "—"
 
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -255,8 +255,8 @@ class CaseRedactedCopyView(generics.GenericAPIView):
                    responses={200: dict, **ERRORS})
     def get(self, request, public_id):
         case = get_case(public_id, request.user)
-        if not access.may_write(request.user, case):
-            raise DomainError(_("Bạn không có quyền lập bản sao hồ sơ."), "forbidden")
+        if not access.may_make_redacted_copy(request.user, case):
+            raise DomainError(_("Chỉ người được giao xử lý lập bản sao hồ sơ không có danh tính."), "forbidden")
         from audit.services import record
 
         record(action="cases.redacted_copy", obj=case, request=request, details={"case": str(case.public_id)})

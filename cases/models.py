@@ -99,6 +99,10 @@ class Case(models.Model):
     escalated_at = models.DateTimeField(_("đã báo cấp trên lúc"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # The parties are denouncers: set once when the case is or becomes a denunciation (or descends from, or is
+    # linked to, such a case) and NEVER cleared — reclassification, split, transfer and linking keep it
+    # (docs/secrecy.md). ``cases.access.is_secret`` reads it.
+    denouncer_secret = models.BooleanField(_("bảo mật người tố cáo"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -135,6 +139,11 @@ class Case(models.Model):
     @property
     def is_denunciation(self) -> bool:
         return self.kind == MatterKind.DENUNCIATION
+
+    @property
+    def is_secret(self) -> bool:
+        """Its parties are denouncers (now or ever): the secrecy rule applies (cases.access)."""
+        return self.denouncer_secret or self.kind == MatterKind.DENUNCIATION
 
     @property
     def is_open(self) -> bool:
@@ -189,7 +198,7 @@ class CaseTransition(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                            related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    note = models.TextField(blank=True, default="")
+    note = EncryptedTextField(blank=True, default="")  # free text: may tell a denunciation's content
     document_number = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:

@@ -107,7 +107,7 @@ class CaseListItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_summary(self, case):
-        return None if case.is_denunciation else case.summary
+        return None if access.is_secret(case) else case.summary
 
     @extend_schema_field(serializers.BooleanField())
     def get_is_overdue(self, case):
@@ -166,7 +166,7 @@ class CaseDetailSerializer(CaseListItemSerializer):
     the office; every clear read of a party is audited (``cases.read_identity``)."""
 
     parties = serializers.SerializerMethodField()
-    transitions = TransitionOutputSerializer(many=True, read_only=True)
+    transitions = serializers.SerializerMethodField()
     extensions = ExtensionOutputSerializer(many=True, read_only=True)
     previous_case = LinkedCaseSerializer(read_only=True)
     transferred_from = LinkedCaseSerializer(read_only=True)
@@ -199,6 +199,12 @@ class CaseDetailSerializer(CaseListItemSerializer):
     def get_parties(self, case):
         user, request = self._user(), self.context.get("request")
         return [access.party_view(case, party, user, request=request) for party in case.parties.all()]
+
+    @extend_schema_field(TransitionOutputSerializer(many=True))
+    def get_transitions(self, case):
+        user = self._user()
+        return [{**TransitionOutputSerializer(t).data, "note": access.transition_note(user, case, t)}
+                for t in case.transitions.all()]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, case):

@@ -19,7 +19,7 @@ from datetime import date
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,7 +43,7 @@ from core.crypto import blind_index
 from core.errors import DomainError
 from core.events import office_group, send_event_on_commit
 from offices.models import Office
-from scheduling.models import MatterKind
+from scheduling.models import MatterKind, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,50 @@ def _audit(by, verb: str, case: Case, request=None, **details) -> None:
 def _history(case: Case, by, from_state: str, action: str, note: str = "", document_number: str = "") -> None:
     CaseTransition.objects.create(case=case, from_state=from_state, to_state=case.state, action=action, by=by,
                                   note=(note or "").strip(), document_number=(document_number or "").strip())
+
+
+def mark_secret(case: Case) -> None:
+    """The case's parties are denouncers: set ``denouncer_secret`` (never cleared) on the case, on every case
+    of the same people (split parts, transfers, repeats, both ways), on its registration and on the minutes
+    sections it was opened from. Called when a case is or becomes a denunciation."""
+    from django.apps import apps
+
+    seen: set[int] = set()
+    todo = [case.pk]
+    while todo:
+        pk = todo.pop()
+        if pk in seen:
+            continue
+        seen.add(pk)
+        related = Case.objects.filter(Q(pk=pk) | Q(split_from_id=pk) | Q(transferred_from_id=pk) | Q(previous_case_id=pk)
+                                      | Q(split_parts__pk=pk) | Q(transfers__pk=pk) | Q(repeats__pk=pk))
+        todo.extend(p for p in related.values_list("pk", flat=True) if p not in seen)
+    Case.objects.filter(pk__in=seen, denouncer_secret=False).update(denouncer_secret=True)
+    case.denouncer_secret = True
+    lineage = Case.objects.filter(pk__in=seen)
+    Registration.objects.filter(pk__in=lineage.exclude(registration=None).values("registration_id")).update(
+        denouncer_secret=True)
+    section_model = apps.get_model("minutes", "CitizenSection")  # minutes depends on cases, not the reverse
+    section_model.objects.filter(case_public_id__in=lineage.values("public_id")).update(denouncer_secret=True)
+    for document in CaseDocument.objects.filter(case__in=lineage, encrypted=False):
+        seal_document(document)
+
+
+def seal_document(document: CaseDocument) -> None:
+    """Encrypt a file stored in clear (uploaded before its case became secret): new file, row repointed,
+    old file deleted on commit."""
+    storage = document.file.storage
+    old_name = document.file.name
+    with storage.open(old_name, "rb") as handle:
+        sealed = filecrypto.encrypt_bytes(handle.read())
+    new_name = storage.save(case_path(document), ContentFile(sealed))
+    CaseDocument.objects.filter(pk=document.pk).update(file=new_name, encrypted=True)
+    transaction.on_commit(lambda: storage.delete(old_name))
+
+
+def _keep_secret(case: Case) -> None:
+    if case.is_denunciation or case.denouncer_secret:
+        mark_secret(case)
 
 
 def next_number(office: Office, year: int) -> str:
@@ -219,6 +263,9 @@ def create_case(*, by, office: Office, kind: str, summary: str, field: str = Cas
             _copy_parties(transferred_from or split_from, case)
     else:
         _add_parties(case, cleaned)
+    if kind == MatterKind.DENUNCIATION or any(c is not None and c.is_secret
+                                               for c in (transferred_from, split_from, previous_case)):
+        mark_secret(case)
     _history(case, by, "", "create")
     _audit(by, "create", case, request, kind=kind, state=case.state, source=source, office=office.code,
            parties=case.parties.count())
@@ -303,6 +350,7 @@ def classify(case: Case, by, *, kind: str | None = None, field: str | None = Non
         if is_second_time is not None:
             c.is_second_time = bool(is_second_time)
         refresh_deadlines(c)
+        _keep_secret(c)
 
     return _move(case, by, "classify", note=note, request=request, apply=apply)
 
@@ -508,6 +556,8 @@ def link_previous(case: Case, previous: Case, by, *, request=None) -> Case:
     _check_previous(case, previous, case.kind, by)
     case.previous_case = previous
     case.save(update_fields=["previous_case", "updated_at"])
+    if case.is_secret or previous.is_secret:
+        mark_secret(case)
     _audit(by, "link_previous", case, request, previous=str(previous.public_id))
     _announce(case, "linked")
     return case
@@ -524,6 +574,8 @@ def split_case(case: Case, parts, by=None, *, request=None) -> list[Case]:
     if case.state not in workflow.SPLITTABLE_STATES:
         raise WorkflowError(_("Chỉ tách vụ việc trước khi quyết định xử lý."), "not_splittable", "parts")
     cleaned = workflow.validate_split_parts(parts, MatterKind.values, CaseField.values)
+    if case.is_secret or any(part["kind"] == MatterKind.DENUNCIATION for part in cleaned):
+        mark_secret(case)  # the same people in every part: all of them keep the secret
     first, rest = cleaned[0], cleaned[1:]
     case.kind, case.summary, case.field = first["kind"], first["summary"], first["field"]
     refresh_deadlines(case)
@@ -554,9 +606,9 @@ def add_document(case: Case, by, *, content: bytes, name: str = "", content_type
         raise CaseError(_("Tệp rỗng hoặc không hợp lệ."), "invalid", "file")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise CaseError(_("Tệp quá lớn."), "too_large", "file")
-    stored = filecrypto.encrypt_bytes(bytes(content)) if case.is_denunciation else bytes(content)
+    stored = filecrypto.encrypt_bytes(bytes(content)) if case.is_secret else bytes(content)
     document = CaseDocument(case=case, original_name=(name or "")[:255], content_type=(content_type or "")[:100],
-                            size=len(content), encrypted=case.is_denunciation, uploaded_by=by)
+                            size=len(content), encrypted=case.is_secret, uploaded_by=by)
     document.file.save("upload.bin", ContentFile(stored), save=False)
     document.save()
     _audit(by, "add_document", case, request, document=str(document.public_id), size=len(content),
@@ -570,12 +622,13 @@ def read_document(document: CaseDocument, user, *, request=None) -> bytes:
     case = document.case
     if user is not None:
         _require(access.may_view(user, case))
-        if case.is_denunciation:
+        if case.is_secret:
             _require(access.may_see_identity(user, case))
     with document.file.open("rb") as handle:
         blob = handle.read()
     if document.encrypted:
         blob = filecrypto.decrypt_bytes(blob)
+    if document.encrypted or case.is_secret:
         record(actor=user, action="cases.read_document", obj=case, request=request,
                details={"case": str(case.public_id), "document": str(document.public_id)})
     return blob

@@ -49,3 +49,4 @@ def exception_handler(exc, context):
         body = {"type": code or "error", "message": str(getattr(exc, "detail", exc))}
     response.data = {"error": body}
     return response
+

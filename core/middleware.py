@@ -1,4 +1,8 @@
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # Paths outside i18n_patterns whose language comes from the client (cookie, then Accept-Language).
 CLIENT_LANGUAGE_PREFIXES = ("/api/", "/healthz", "/ical/")
@@ -47,3 +51,39 @@ class FriendlyErrorPagesMiddleware:
 
             return page_not_found(request, exception)
         return None
+
+
+TEXT_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+
+class RejectNulMiddleware:
+    """A NUL character is never valid text input (PostgreSQL cannot store it: a database error, a 500). A
+    request carrying one in its path, query string or text body (JSON, form) is refused with a typed 400
+    before any view runs. File uploads (multipart) are not inspected: their bytes go to the file checks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        query = request.META.get("QUERY_STRING", "")
+        if query and b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+            return True
+        content_type = (request.META.get("CONTENT_TYPE") or "").lower()
+        if content_type.startswith(TEXT_BODY_TYPES):
+            body = request.body
+            if b"\x00" in body or b"\\u0000" in body.lower():
+                return True
+            if content_type.startswith("application/x-www-form-urlencoded") and b"%00" in body:
+                return True
+        return False
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            message = _("Dữ liệu chứa ký tự không hợp lệ (NUL).")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"error": {"type": "invalid_characters", "message": message}}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)

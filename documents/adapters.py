@@ -18,7 +18,6 @@ from accounts.models import IdDocumentType
 from cases.models import Case
 from cases.workflow import CaseState
 from documents.forms import (
-    DENUNCIATION,
     REDACTED_TEXT,
     Addendum,
     CitizenInfo,
@@ -32,6 +31,7 @@ from documents.forms import (
     Signer,
 )
 from minutes import services as minutes_services
+from minutes.access import section_is_secret
 from minutes.models import CitizenSection, Minutes, MinutesState
 
 ROLE_NAMES = {"leader": "Lãnh đạo", "host": "Chủ trì", "site_responsible": "Phụ trách điểm cầu", "reception_officer": "Cán bộ tiếp công dân",
@@ -72,6 +72,10 @@ def minutes_doc(minutes: Minutes) -> MinutesDoc:
     office = session.host_office
     started_at, ended_at = _period(minutes)
     names = minutes_services.site_names(minutes)
+    sections = list(minutes.sections.order_by("ordinal", "pk"))
+    # Free text outside the sections may tell a denunciation: redacted in every export when the minutes hold
+    # a denouncer's section (docs/secrecy.md).
+    secret = any(section_is_secret(s) for s in sections)
     return MinutesDoc(
         office_name=office.name, parent_office_name=office.parent.name if office.parent_id else "",
         session_title=session.title, place=minutes.place or office.address or office.name,
@@ -84,12 +88,13 @@ def minutes_doc(minutes: Minutes) -> MinutesDoc:
             MinutesSection(citizen_name=s.citizen_name, id_document=_id_document(s), statement=s.statement,
                            documents=_documents(s.documents_handed_over), leader_answer=s.leader_answer,
                            conclusions=s.conclusions, kind=s.kind, confirmed_at=s.citizen_confirmed_at,
-                           confirmed_via=s.citizen_confirmed_via)
-            for s in minutes.sections.order_by("ordinal", "pk")),
+                           confirmed_via=s.citizen_confirmed_via, redacted=section_is_secret(s))
+            for s in sections),
         receiver=_host(minutes) and Signer(name=session.host.full_name, title="Lãnh đạo chủ trì"),
         paper_signed=bool(minutes.paper_scan),
         finalized_sha256=minutes.sha256 if minutes.state == MinutesState.FINAL else "",
-        addenda=tuple(Addendum(created_at=a.at, author=a.by.full_name if a.by_id else "", text=a.text, sha256=a.sha256)
+        addenda=tuple(Addendum(created_at=a.at, author=a.by.full_name if a.by_id else "",
+                               text=REDACTED_TEXT if secret else a.text, sha256=a.sha256)
                       for a in minutes.addenda.select_related("by").order_by("at", "pk")),
         number=f"{minutes.pk}/BB-TCD", host=_host(minutes),
         secretary=Signer(name=minutes.finalized_by.full_name, title="Thư ký") if minutes.finalized_by_id else None,
@@ -97,7 +102,7 @@ def minutes_doc(minutes: Minutes) -> MinutesDoc:
 
 
 def _citizen(section: CitizenSection) -> CitizenInfo:
-    if section.kind == DENUNCIATION:
+    if section_is_secret(section):
         return CitizenInfo(name=REDACTED_TEXT, address=REDACTED_TEXT, id_document=REDACTED_TEXT)
     return CitizenInfo(name=section.citizen_name, address=section.citizen_address, id_document=_id_document(section))
 
@@ -109,7 +114,7 @@ def _local_date(value: datetime | None) -> date:
 def notice_doc(section: CitizenSection) -> NoticeOfConclusionsDoc:
     minutes = section.minutes
     office = minutes.session.host_office
-    secret = section.kind == DENUNCIATION
+    secret = section_is_secret(section)
     conclusions = [line for line in (section.conclusions or "").splitlines() if line.strip()]
     return NoticeOfConclusionsDoc(
         office_name=office.name, parent_office_name=office.parent.name if office.parent_id else "",
@@ -125,7 +130,7 @@ def receipt_doc(section: CitizenSection) -> ReceiptDoc:
     minutes = section.minutes
     office = minutes.session.host_office
     documents = _documents(section.documents_handed_over)
-    if section.kind == DENUNCIATION:
+    if section_is_secret(section):
         documents = tuple(HandedDocument(title=REDACTED_TEXT, pages=d.pages, condition=d.condition) for d in documents)
     receiver = minutes.finalized_by or minutes.session.host
     return ReceiptDoc(
@@ -169,7 +174,7 @@ def reception_log_rows(office, date_from: date, date_to: date) -> Iterator[Recep
             yield ReceptionLogRow(
                 ordinal=ordinal, received_on=_local_date(s.minutes.started_at or s.minutes.session.starts_at),
                 citizen_name=s.citizen_name, citizen_address=s.citizen_address, id_document=_id_document(s), summary=s.statement, kind=s.kind,
-                people_count=s.people_count, notes="", **_handling(cases.get(s.case_public_id)))
+                redacted=section_is_secret(s), people_count=s.people_count, notes="", **_handling(cases.get(s.case_public_id)))
 
     for section in sections.iterator(chunk_size=500):
         batch.append(section)

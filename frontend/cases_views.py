@@ -456,7 +456,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "redacted_content": _(access.REDACTED_CONTENT),
         "parties": [access.party_view(case, party, user, request=request) for party in case.parties.all()],
         "transitions": [
-            {"t": t, "action": ACTION_LABELS.get(t.action, t.action),
+            {"t": t, "action": ACTION_LABELS.get(t.action, t.action), "note": access.transition_note(user, case, t),
              "from": workflow.label(t.from_state) if t.from_state else "", "to": workflow.label(t.to_state)}
             for t in case.transitions.select_related("by")],
         "extensions": list(case.extensions.all()),
@@ -468,7 +468,7 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         "repeats": [_linked(c, user) for c in case.repeats.select_related("office").order_by("pk")],
         "documents": list(case.documents.all()),
         "may_write": may_write,
-        "may_read_documents": access.may_see_identity(user, case) if case.is_denunciation else True,
+        "may_read_documents": access.may_see_identity(user, case) if access.is_secret(case) else True,
     }
     section = _section_of(case) if case.session_id else None
     if section is not None:

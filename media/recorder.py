@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 
 from aiortc.contrib.media import MediaRecorder
@@ -47,15 +48,20 @@ def save(segment: Segment, session_id: int, state: dict) -> None:
         for chunk in iter(lambda: source.read(1 << 20), b""):
             digest.update(chunk)
     stopped_at = timezone.now()
+    duration = round(time.monotonic() - segment.started, 3)
+    from media import sealing
+
+    sealed = sealing.seal_file(segment.path)  # encrypted at rest (issue 13); the SHA-256 is of the WebM
     try:
-        with open(segment.path, "rb") as source:
+        with open(sealed, "rb") as source:
             Recording.objects.create(
                 session_id=session_id, participant=segment.pid, user_id=p.get("user_id"), role=p.get("role", ""),
-                file=File(source, name=f"session-{session_id}-{segment.pid}-{segment.started_at:%Y%m%dT%H%M%S}.webm"),
+                file=File(source, name=f"{uuid.uuid4().hex}.bin"),
                 started_at=segment.started_at, stopped_at=stopped_at,
-                duration_seconds=round(time.monotonic() - segment.started, 3), size_bytes=os.path.getsize(segment.path),
+                duration_seconds=duration, size_bytes=os.path.getsize(segment.path),
                 sha256=digest.hexdigest(),
                 present=sorted(pid for pid, q in participants.items() if q.get("status") == "admitted"),
             )
     finally:
         os.unlink(segment.path)
+        os.unlink(sealed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +34,7 @@ ROLE_LABELS = {
     "officer": gettext_lazy("Cán bộ tiếp công dân"), "secretary": gettext_lazy("Thư ký"),
     "inspector": gettext_lazy("Thanh tra, giám sát"), "site_responsible": gettext_lazy("Phụ trách điểm cầu"),
 }
+REDACTED_FREE_TEXT = gettext_lazy("[Ghi chú được bảo mật vì biên bản có nội dung tố cáo]")
 SECRET_SECTION_FIELDS = ("citizen_name", "citizen_address", "id_document_type", "id_document_number", "statement",
                          "documents_handed_over", "leader_answer", "conclusions")
 
@@ -86,8 +87,8 @@ def section_data(section: CitizenSection, full: bool = True, viewer=None, reques
         "citizen_confirmed_via": section.citizen_confirmed_via or None,
         "case_public_id": str(section.case_public_id) if section.case_public_id else None, "redacted": False,
     }
-    if section.kind == MatterKind.DENUNCIATION:
-        if not full or (viewer is not None and not access.may_see_denunciation(viewer, section)):
+    if access.section_is_secret(section):
+        if not full or (viewer is not None and not access.may_see_section(viewer, section)):
             # Protecting denouncers: neither identity nor content.
             data.update({key: None for key in SECRET_SECTION_FIELDS}, citizen_id=None, redacted=True)
         elif viewer is not None:
@@ -107,6 +108,11 @@ def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None)
     session = minutes.session
     recordings = Recording.objects.filter(session=session).order_by("started_at", "participant")
     site_names = services.site_names(minutes)
+    # Free text outside the sections (notes, addenda, the scan) follows the secrecy rule when the minutes
+    # hold a denouncer's section (docs/secrecy.md).
+    free_text = (viewer is None or access.may_see_free_text(viewer, minutes)) and (
+        full or not access.minutes_is_secret(minutes))
+    redacted_text = _(REDACTED_FREE_TEXT)
     return {
         "id": minutes.pk,
         "session": {"public_id": str(session.public_id), "title": session.title, "kind": session.kind,
@@ -117,21 +123,25 @@ def minutes_data(minutes: Minutes, full: bool = True, viewer=None, request=None)
         "participants": [{**p, "role_label": str(ROLE_LABELS.get(p.get("role"), p.get("role") or "")),
                           "site_name": site_names.get(p.get("site") or "", p.get("site") or "")}
                          for p in minutes.participants],
-        "notes": minutes.notes, "versions": minutes.versions,
+        "notes": minutes.notes if free_text else (redacted_text if minutes.notes else ""),
+        "notes_redacted": not free_text and bool(minutes.notes), "versions": minutes.versions,
         "finalized_at": when(minutes.finalized_at),
         "finalized_by": minutes.finalized_by.full_name if minutes.finalized_by_id else None,
         "sha256": minutes.sha256 or None,
         "verified": services.verify(minutes) if minutes.state == MinutesState.FINAL else None,
         "paper_scan": {"sha256": minutes.paper_scan_sha256, "content_type": minutes.paper_scan_content_type,
                        "uploaded_at": when(minutes.paper_scan_uploaded_at),
-                       "url": f"/api/minutes/{minutes.pk}/paper-scan/"} if minutes.paper_scan else None,
+                       "url": f"/api/minutes/{minutes.pk}/paper-scan/" if free_text else None}
+        if minutes.paper_scan else None,
         "sections": [section_data(s, full, viewer, request)
                      for s in minutes.sections.select_related("registration", "minutes__session__host_office")],
-        "addenda": [{"id": a.pk, "section": a.section_id, "text": a.text if full else None,
+        "addenda": [{"id": a.pk, "section": a.section_id, "text": a.text if free_text else None,
                      "by": a.by.full_name if a.by_id else None, "at": when(a.at), "sha256": a.sha256}
                     for a in minutes.addenda.select_related("by")],
         "recordings": [{"id": r.pk, "participant": r.participant, "role": r.role, "started_at": when(r.started_at),
-                        "duration": r.duration_seconds, "sha256": r.sha256} for r in recordings],
+                        "duration": r.duration_seconds, "sha256": r.sha256,
+                        "url": f"/api/minutes/{minutes.pk}/recordings/{r.pk}/" if free_text else None}
+                       for r in recordings],
         "limits": {"max_text_chars": services.max_text_chars(), "max_scan_bytes": services.max_scan_bytes()},
     }
 
@@ -371,11 +381,29 @@ class RevisionsView(APIView):
         minutes = get_minutes(pk)
         if not access.may_edit(request.user, minutes.session):
             raise DomainError(_("Bạn không có quyền xem lịch sử biên bản."), "forbidden")
-        revisions = minutes.revisions.select_related("by").order_by("pk")
-        return Response({"results": [
-            {"id": r.pk, "section": r.section_id, "field": r.field, "base_version": r.base_version,
-             "version": r.version, "outcome": r.outcome, "text": r.text, "result": r.result or None,
-             "by": r.by.full_name if r.by_id else None, "at": when(r.at)} for r in revisions]})
+        revisions = minutes.revisions.select_related("by", "section__minutes__session__host_office").order_by("pk")
+        free_text = access.may_see_free_text(request.user, minutes)
+        clear_sections: dict[int, bool] = {}
+
+        def visible(revision) -> bool:
+            if revision.section_id is None:
+                return free_text
+            if revision.section_id not in clear_sections:
+                clear_sections[revision.section_id] = access.may_see_denunciation(request.user, revision.section)
+            return clear_sections[revision.section_id]
+
+        results = []
+        for r in revisions:
+            shown = visible(r)
+            results.append({"id": r.pk, "section": r.section_id, "field": r.field, "base_version": r.base_version,
+                            "version": r.version, "outcome": r.outcome, "text": r.text if shown else None,
+                            "result": (r.result or None) if shown else None, "redacted": not shown,
+                            "by": r.by.full_name if r.by_id else None, "at": when(r.at)})
+        secret_read = [sid for sid, ok in clear_sections.items() if ok and access.section_is_secret(
+            next(r.section for r in revisions if r.section_id == sid))]
+        record(actor=request.user, action="minutes.read_revisions", obj=minutes, request=request,
+               details={"minutes": minutes.pk, "secret_sections": secret_read, "count": len(results)})
+        return Response({"results": results})
 
 
 class PaperScanView(APIView):
@@ -395,4 +423,43 @@ class PaperScanView(APIView):
         minutes = get_minutes(pk)
         if not require_view(request.user, minutes) or not minutes.paper_scan:
             raise _not_found(_("Không có bản quét."))
-        return FileResponse(minutes.paper_scan.open("rb"), content_type=minutes.paper_scan_content_type)
+        content = services.read_paper_scan(minutes, request.user, request=request)
+        response = HttpResponse(content, content_type=minutes.paper_scan_content_type)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RecordingView(APIView):
+    """A recording of the session, decrypted on the way out (``media.sealing``): staff of the host office,
+    and when a denouncer was received in the session only those the secrecy rule entitles; every play is
+    audited (``media.read_recording``)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "video/webm"): OpenApiTypes.BINARY, **{c: OpenApiTypes.OBJECT for c in (403, 404)}},
+                   tags=TAGS, summary="Play one recording of the session (entitled staff only, audited)")
+    def get(self, request, pk, rid):
+        from django.http import StreamingHttpResponse
+
+        from media import sealing
+
+        minutes = get_minutes(pk)
+        recording = Recording.objects.select_related("session__host_office").filter(
+            pk=rid, session=minutes.session).first()
+        if recording is None or not recording.file:
+            raise _not_found(_("Không tìm thấy bản ghi."))
+        if not sealing.may_play(request.user, recording):
+            raise DomainError(_("Bạn không có quyền xem bản ghi này."), "forbidden")
+        record(actor=request.user, action="media.read_recording", obj=recording, request=request,
+               details={"session": str(minutes.session.public_id), "recording": recording.pk})
+        handle = recording.file.open("rb")
+
+        def stream():
+            try:
+                yield from sealing.open_plain(handle)
+            finally:
+                handle.close()
+
+        response = StreamingHttpResponse(stream(), content_type="video/webm")
+        response["Cache-Control"] = "no-store"
+        return response

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/addenda/", api.AddendaView.as_view(), name="api-minutes-addenda"),
     path("<int:pk>/revisions/", api.RevisionsView.as_view(), name="api-minutes-revisions"),
     path("<int:pk>/paper-scan/", api.PaperScanView.as_view(), name="api-minutes-paper-scan"),
+    path("<int:pk>/recordings/<int:rid>/", api.RecordingView.as_view(), name="api-minutes-recording"),
     path("<int:pk>/sections/", api.SectionsView.as_view(), name="api-minutes-sections"),
     path("<int:pk>/sections/<int:sid>/", api.SectionDetailView.as_view(), name="api-minutes-section"),
     path("<int:pk>/sections/<int:sid>/case/", api.SectionCaseView.as_view(), name="api-minutes-section-case"),

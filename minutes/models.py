@@ -47,7 +47,7 @@ class Minutes(models.Model):
     ended_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
     sites = models.JSONField(_("các điểm cầu"), default=list, blank=True)
     participants = models.JSONField(_("thành phần tham dự"), default=list, blank=True)
-    notes = models.TextField(_("diễn biến, ghi chú"), blank=True, default="")
+    notes = EncryptedTextField(_("diễn biến, ghi chú"), blank=True, default="")
     versions = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -61,6 +61,7 @@ class Minutes(models.Model):
     paper_scan_sha256 = models.CharField(max_length=64, blank=True, default="")
     paper_scan_content_type = models.CharField(max_length=32, blank=True, default="")
     paper_scan_uploaded_at = models.DateTimeField(null=True, blank=True)
+    paper_scan_encrypted = models.BooleanField(default=False, editable=False)
     paper_scan_uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                                on_delete=models.SET_NULL, related_name="+")
 
@@ -107,6 +108,9 @@ class CitizenSection(models.Model):
     citizen_confirmed_via = models.CharField(_("công dân xác nhận qua"), max_length=16, blank=True, default="",
                                              choices=ConfirmationWay.choices)
     case_public_id = models.UUIDField(_("vụ việc"), null=True, blank=True, db_index=True)
+    # The citizen is a denouncer: set once (recorded as a denunciation, or its case is or becomes one) and
+    # never cleared (docs/secrecy.md). ``minutes.access.section_is_secret`` reads it.
+    denouncer_secret = models.BooleanField(_("bảo mật người tố cáo"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

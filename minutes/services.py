@@ -422,8 +422,10 @@ def add_section(minutes: Minutes, by, *, citizen_name: str, kind: str = "", citi
                 raise MinutesError(_("Công dân này đã có trong biên bản."), "duplicate", "registration")
         if citizen is not None and (citizen.role_assignments.exists() or not citizen.is_active):
             raise MinutesError(_("Tài khoản không phải của công dân."), "invalid", "citizen")
+        secret = values["kind"] == "denunciation" or (registration is not None and registration.is_secret)
         section = CitizenSection.objects.create(minutes=minutes, ordinal=_next_ordinal(minutes),
-                                                registration=registration, citizen=citizen, **values)
+                                                registration=registration, citizen=citizen,
+                                                denouncer_secret=secret, **values)
         record(actor=by, action="minutes.add_section", obj=section, request=request,
                details={"minutes": minutes.pk, "ordinal": section.ordinal,
                         "registration": registration.pk if registration else None})
@@ -483,7 +485,12 @@ def _save(minutes_id: int, section_id: int | None, by, field, value, base_versio
         version = current_version + 1
         target.versions = {**target.versions, field: version}
         setattr(target, field, stored)
-        target.save(update_fields=[field, "versions"] + (["updated_at"] if section_id is None else []))
+        update_fields = [field, "versions"] + (["updated_at"] if section_id is None else [])
+        if section_id is not None and field == "kind" and stored == "denunciation" and not target.denouncer_secret:
+            target.denouncer_secret = True  # set once, never cleared (docs/secrecy.md)
+            update_fields.append("denouncer_secret")
+            _mark_case_secret(target)
+        target.save(update_fields=update_fields)
         if section_id is not None:
             Minutes.objects.filter(pk=minutes.pk).update(updated_at=timezone.now())
         revision = MinutesRevision.objects.create(
@@ -689,8 +696,10 @@ def confirm_by_citizen(section: CitizenSection, citizen_user, request=None,
         if section.citizen_confirmed_at is None:
             section.citizen_confirmed_at, section.citizen_confirmed_via = timezone.now(), via
             section.save(update_fields=["citizen_confirmed_at", "citizen_confirmed_via"])
+            # A denouncer is not named in the trail's label (the audit views are not entitled to know them).
             record(actor=citizen_user, action="minutes.citizen_confirm", obj=section, request=request,
-                   details={"minutes": minutes.pk, "section": section.pk, "via": via})
+                   details={"minutes": minutes.pk, "section": section.pk, "via": via},
+                   actor_label="citizen" if access.section_is_secret(section) else None)
             _announce(minutes, "minutes.confirmed", section=section.pk)
     return section
 
@@ -717,22 +726,48 @@ def attach_paper_scan(minutes: Minutes, by, upload, request=None) -> Minutes:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    from django.core.files.base import ContentFile
+
+    from cases import filecrypto
+
+    # The signed paper carries every citizen's identity and what they said: encrypted at rest like case
+    # files, under a random name.
+    sealed = ContentFile(filecrypto.encrypt_bytes(upload.read()))
     with transaction.atomic():
         minutes = _lock_minutes(minutes.pk)
         _require_edit(by, minutes.session)
         if minutes.state != MinutesState.FINAL:
             raise MinutesStateError(_("Chỉ tải bản quét sau khi biên bản đã khóa."), "minutes_not_final")
         previous = minutes.paper_scan_sha256
-        minutes.paper_scan.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
+        minutes.paper_scan.save(f"{uuid.uuid4().hex}.bin", sealed, save=False)
+        minutes.paper_scan_encrypted = True
         minutes.paper_scan_sha256, minutes.paper_scan_content_type = digest.hexdigest(), content_type
         minutes.paper_scan_uploaded_at, minutes.paper_scan_uploaded_by = timezone.now(), by
         minutes.save(update_fields=["paper_scan", "paper_scan_sha256", "paper_scan_content_type",
-                                    "paper_scan_uploaded_at", "paper_scan_uploaded_by", "updated_at"])
+                                    "paper_scan_uploaded_at", "paper_scan_uploaded_by", "paper_scan_encrypted",
+                                    "updated_at"])
         record(actor=by, action="minutes.paper_scan", obj=minutes, request=request,
                details={"sha256": minutes.paper_scan_sha256, "previous": previous or None,
                         "size": upload.size, "content_type": content_type})
         _announce(minutes, "minutes.paper_scan")
     return minutes
+
+
+def read_paper_scan(minutes: Minutes, user, request=None) -> bytes:
+    """The scan's bytes for ``user``: staff of the host office; when the minutes hold a denouncer's section,
+    only those the secrecy rule lets see every such section (``access.may_see_free_text``). Every read is
+    audited (``minutes.read_paper_scan``)."""
+    from cases import filecrypto
+
+    if not access.may_view(user, minutes.session) or not access.may_see_free_text(user, minutes):
+        raise MinutesError(_("Bạn không có quyền xem bản quét biên bản này."), "forbidden")
+    with minutes.paper_scan.open("rb") as handle:
+        blob = handle.read()
+    if minutes.paper_scan_encrypted:
+        blob = filecrypto.decrypt_bytes(blob)
+    record(actor=user, action="minutes.read_paper_scan", obj=minutes, request=request,
+           details={"minutes": minutes.pk, "sha256": minutes.paper_scan_sha256})
+    return blob
 
 
 # --- Hooks for the cases app ---------------------------------------------------------------------------
@@ -755,6 +790,16 @@ def section_case_prefill(section: CitizenSection) -> dict:
     }
 
 
+def _mark_case_secret(section: CitizenSection) -> None:
+    if section.case_public_id:
+        from cases import services as case_services
+        from cases.models import Case
+
+        case = Case.objects.filter(public_id=section.case_public_id).first()
+        if case is not None:
+            case_services.mark_secret(case)
+
+
 def link_case(section: CitizenSection, case_public_id, by=None, request=None) -> CitizenSection:
     """Remember the case created from this section (a loose link: no foreign key across apps). Allowed
     after locking (it is not part of the hashed content). ``by`` None: the system (the cases service)."""
@@ -772,6 +817,13 @@ def link_case(section: CitizenSection, case_public_id, by=None, request=None) ->
         if section.case_public_id is None:
             section.case_public_id = case_public_id
             section.save(update_fields=["case_public_id"])
+            from cases.models import Case
+
+            case = Case.objects.filter(public_id=case_public_id).first()
+            if case is not None and (case.is_secret or access.section_is_secret(section)):
+                from cases import services as case_services
+
+                case_services.mark_secret(case)  # the section, the case and its lineage keep the secret
             record(actor=by, action="minutes.link_case", obj=section, request=request,
                    details={"minutes": minutes.pk, "case": str(case_public_id)})
             _announce(minutes, "minutes.updated", section=section.pk, field="case_public_id", version=None)

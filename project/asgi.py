@@ -11,7 +11,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from notifications.sms import refuse_console_in_production  # noqa: E402
 from signaling.routing import websocket_urlpatterns  # noqa: E402
+
+refuse_console_in_production()  # no production server with an SMS backend that sends nothing
 
 application = ProtocolTypeRouter(
     {

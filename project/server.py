@@ -15,9 +15,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import daphne.cli
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from twisted.internet import defer
+
+from core.logsafety import RedactingAccessLogGenerator
+
+# The access log never carries a join link's token or a phone number (issue 13): Daphne's CLI builds its
+# AccessLogGenerator by this module-level name.
+daphne.cli.AccessLogGenerator = RedactingAccessLogGenerator
 
 logger = logging.getLogger("daphne.server")
 

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -285,6 +286,8 @@ LOGOUT_REDIRECT_URL = "frontend:home"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Every spelling of one phone or e-mail counts against one login name (accounts.identifiers).
+AXES_USERNAME_CALLABLE = "accounts.identifiers.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_VERBOSE = False
@@ -310,6 +313,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tiepcongdan@localhost")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSMSBackend")
+# The console backend sends nothing: in production (DEBUG off) the platform refuses to start with it unless
+# this is set on purpose (a staging without an operator gateway; the test suite).
+# (notifications.sms.refuse_console_in_production: Daphne, Celery and every checked manage.py command.)
+ALLOW_CONSOLE_SMS = env_bool("ALLOW_CONSOLE_SMS", False)
 SMS_SENDER_NAME = os.environ.get("SMS_SENDER_NAME", "TiepCongDan")
 
 # Field encryption for personal data (CCCD numbers now; denouncers' identity later). A comma-separated
@@ -346,7 +353,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.drf.CappedLimitOffsetPagination",
+    "DEFAULT_METADATA_CLASS": "core.drf.SafeMetadata",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
@@ -355,6 +363,8 @@ REST_FRAMEWORK = {
         "login": os.environ.get("THROTTLE_LOGIN", "30/minute"),
     },
 }
+# The largest page any API list returns (``?limit=`` above it is lowered to it).
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tiếp công dân trực tuyến API",
     "DESCRIPTION": "Online citizen reception platform (Vietnam)",
@@ -396,8 +406,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors_without_traceback": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line is redacted: no bearer token (join links, sign-up tokens, codes) and no phone number.
+    "filters": {"redact": {"()": "core.logsafety.RedactingFilter"},
+                "client_errors_without_traceback": {"()": "core.logging.ClientErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -19,7 +19,7 @@ from accounts import permissions
 from accounts.permissions import Action
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
-from scheduling.models import LeaderEngagement, MatterKind, PlanSite, ReceptionPlan, Registration
+from scheduling.models import LeaderEngagement, PlanSite, ReceptionPlan, Registration
 from scheduling.services import plans
 from sessions import services as session_services
 
@@ -174,7 +174,7 @@ class RegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @staticmethod
     def _masked(registration) -> bool:
-        return registration.matter_kind == MatterKind.DENUNCIATION
+        return registration.is_secret
 
     @admin.display(description=_("công dân"))
     def citizen_display(self, registration):

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
+
 
 class HolidayRule(models.TextChoices):
     NEXT_WORKING_DAY = "next", _("Dời sang ngày làm việc kế tiếp")
@@ -144,7 +146,7 @@ class Registration(models.Model):
     slot_starts_at = models.DateTimeField()
     slot_ends_at = models.DateTimeField()
     matter_kind = models.CharField(_("loại việc"), max_length=16, choices=MatterKind.choices)
-    matter_summary = models.TextField(_("tóm tắt nội dung"))
+    matter_summary = EncryptedTextField(_("tóm tắt nội dung"))
     people_count = models.PositiveSmallIntegerField(_("số người"), default=1)
     representatives = models.JSONField(_("người đại diện"), default=list, blank=True)
     cancel_reason = models.CharField(max_length=255, blank=True, default="")
@@ -158,6 +160,9 @@ class Registration(models.Model):
     reminder_24h_sent = models.BooleanField(default=False)
     reminder_1h_at = models.DateTimeField(null=True, blank=True)
     notified_sequence = models.PositiveIntegerField(default=0)
+    # The citizen is a denouncer for this matter: set once (registered as a denunciation, or a case opened from
+    # it is or becomes one) and never cleared (docs/secrecy.md).
+    denouncer_secret = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("đăng ký tiếp")
@@ -178,3 +183,7 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.citizen_id} → {self.session_id}#{self.slot_id} ({self.status})"
+
+    @property
+    def is_secret(self) -> bool:
+        return self.denouncer_secret or self.matter_kind == MatterKind.DENUNCIATION

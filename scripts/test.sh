@@ -16,6 +16,8 @@ export CACHE_PREFIX="tcdtest$$"
 export VAR_DIR=${VAR_DIR:-$(mktemp -d)}
 # Production settings (DEBUG off) except the HTTPS redirect: the test clients speak plain HTTP.
 export DEBUG=false SECURE_SSL_REDIRECT=false
+# No SMS gateway in tests: the console backend is allowed explicitly (production refuses it otherwise).
+export ALLOW_CONSOLE_SMS=true
 # Tasks enqueued by services run inline in tests; the Celery integration test starts a real worker instead.
 export CELERY_TASK_ALWAYS_EAGER=true
 # Tests run up to 40 threads against the database at once (contention tests): a pool to match.

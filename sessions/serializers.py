@@ -262,7 +262,7 @@ class StaffRegistrationSerializer(serializers.ModelSerializer):
                   "waitlist_position", "created_at", "cancelled_at", "cancel_reason"]
 
     def _hidden(self, registration) -> bool:
-        return registration.matter_kind == MatterKind.DENUNCIATION
+        return registration.is_secret
 
     def get_identity_hidden(self, registration) -> bool:
         return self._hidden(registration)

@@ -61,7 +61,7 @@ def test_embedded_default_with_no_environment(tmp_path):
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'],"
         " s.CELERY_BROKER_URL, s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.LANGUAGE_CODE, s.TIME_ZONE)",
-        bare_env(tmp_path),
+        bare_env(tmp_path, ALLOW_CONSOLE_SMS="true"),
     )
     assert out.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "filesystem://",
                            "False", "True", "True", "vi", "Asia/Ho_Chi_Minh"]
@@ -73,7 +73,8 @@ def test_services_from_environment(tmp_path):
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='project.settings'; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_BROKER_URL)",
-        bare_env(tmp_path, DATABASE_URL="postgres://u@db:5432/x", REDIS_URL="redis://cache:6379/1"),
+        bare_env(tmp_path, DATABASE_URL="postgres://u@db:5432/x", REDIS_URL="redis://cache:6379/1",
+                 ALLOW_CONSOLE_SMS="true"),
     )
     assert out.split() == ["django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer",
                            "redis://cache:6379/1"]
@@ -81,6 +82,7 @@ def test_services_from_environment(tmp_path):
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     env = bare_env(tmp_path, ALLOWED_HOSTS="tiepcongdan.gov.vn", SECRET_KEY="k" * 10 + os.urandom(32).hex(),
+                   ALLOW_CONSOLE_SMS="true",
                    DATABASE_URL=os.environ.get("DATABASE_URL", ""), REDIS_URL=os.environ.get("REDIS_URL", ""))
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -92,3 +94,17 @@ def test_bad_boolean_setting_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=bare_env(tmp_path, DEBUG="maybe"),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "DEBUG must be a boolean" in result.stderr
+
+
+def test_production_refuses_the_console_sms_backend(tmp_path):
+    """Issue 13: DEBUG off with the console SMS backend (which sends nothing) does not start unless allowed."""
+    refused = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=bare_env(tmp_path),
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "ALLOW_CONSOLE_SMS" in refused.stderr
+    development = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                                 env=bare_env(tmp_path, DEBUG="true"), capture_output=True, text=True, timeout=60)
+    assert development.returncode == 0, development.stderr
+    allowed = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT,
+                             env=bare_env(tmp_path, ALLOW_CONSOLE_SMS="true"), capture_output=True, text=True,
+                             timeout=60)
+    assert allowed.returncode == 0, allowed.stderr

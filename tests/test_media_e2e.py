@@ -326,10 +326,17 @@ def test_a_recorded_segment_is_a_verified_webm_per_participant(office_tree, make
         recorded = asyncio.run(scenario())
     recordings = list(Recording.objects.filter(session=room["session"]).order_by("participant"))
     assert sorted(r.participant for r in recordings) == sorted([f"u{room['host'].pk}", f"u{room['citizens'][0].pk}"])
+    from media import sealing
+
     for recording in recordings:
-        path = Path(env["VAR_DIR"]) / "media" / recording.file.name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == recording.sha256
-        assert recording.size_bytes == path.stat().st_size
+        sealed = Path(env["VAR_DIR"]) / "media" / recording.file.name
+        with open(sealed, "rb") as handle:  # encrypted at rest (issue 13)
+            assert sealing.is_sealed(handle)
+            plain = b"".join(sealing.open_plain(handle))
+        path = tmp_path / f"{recording.participant}.webm"
+        path.write_bytes(plain)
+        assert hashlib.sha256(plain).hexdigest() == recording.sha256
+        assert recording.size_bytes == len(plain)
         assert set(recording.present) == {f"u{room['host'].pk}", f"u{room['citizens'][0].pk}"}
         with av.open(str(path)) as container:
             kinds = sorted((s.type, s.codec_context.name) for s in container.streams)

@@ -179,11 +179,12 @@ def test_paper_scan_upload(office_tree, make_user, settings):
     scan = ok.json()["paper_scan"]
     assert scan["sha256"] == hashlib.sha256(PDF).hexdigest() and scan["content_type"] == "application/pdf"
     minutes.refresh_from_db()
-    with minutes.paper_scan.open("rb") as stored:
-        assert stored.read() == PDF
+    with minutes.paper_scan.open("rb") as stored:  # encrypted at rest (issue 13), under a random name
+        assert stored.read().startswith(b"fernet:") and minutes.paper_scan_encrypted
     assert "bien-ban" not in minutes.paper_scan.name
     download = api.get(url)
-    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert download.status_code == 200 and download.content == PDF
+    assert AuditEntry.objects.filter(action="minutes.read_paper_scan").count() == 1
     assert services.verify(minutes)
 
 
