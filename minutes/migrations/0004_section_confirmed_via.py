@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("minutes", "0002_encrypt_documents_handed_over"),
+        ("minutes", "0003_denouncer_secret_encrypt_notes_scan"),
     ]
 
     operations = [
