@@ -34,7 +34,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from media import recorder
-from media.router import RoomRouter
+from media.router import RoomRouter, prefer_codecs
 from signaling.services import media_group, participant_group
 
 logger = logging.getLogger(__name__)
@@ -101,8 +101,9 @@ def ice_configuration(worker_id: str = "media") -> RTCConfiguration:
 
 
 class MediaWorker:
-    def __init__(self, worker_id: str | None = None):
+    def __init__(self, worker_id: str | None = None, relay: str | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.relay = relay or settings.MEDIA_RELAY  # "forward" (encoded frames) or "relay" (decode/re-encode)
         self.rooms: dict[int, RoomMedia] = {}
         self.ttl_ms = int(settings.MEDIA_CLAIM_TTL_SECONDS * 1000)
         self.stopping = asyncio.Event()
@@ -159,7 +160,8 @@ class MediaWorker:
                 await self.take(room_id, session_id)
 
     async def take(self, room_id: int, session_id: int) -> None:
-        room = RoomMedia(room_id, session_id, RoomRouter(lambda pid, kind: self.allowed(room, pid, kind)))
+        room = RoomMedia(room_id, session_id,
+                         RoomRouter(lambda pid, kind: self.allowed(room, pid, kind), mode=self.relay))
         self.rooms[room_id] = room
         await self.layer.group_add(media_group(room_id), self.channel)
         taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
@@ -174,8 +176,7 @@ class MediaWorker:
             await self.stop_recording(room, pid)
         for pc in [*room.publish.values(), *room.subscriptions.values()]:
             await pc.close()
-        for pid in list(room.router.incoming):
-            room.router.unpublish(pid)
+        room.router.close()
         try:
             await self.layer.group_discard(media_group(room_id), self.channel)
             await self.redis.eval(RELEASE, 1, claim_key(room_id), self.worker_id)
@@ -294,9 +295,11 @@ class MediaWorker:
 
         @pc.on("track")
         def on_track(track):
-            room.router.publish(pid, track)
+            receiver = next((t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None)
+            room.router.publish(pid, track, receiver)
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        prefer_codecs(pc)  # VP8 and Opus: forwarded as they come, recorded as they are
         await pc.setLocalDescription(await pc.createAnswer())
         await self.send(room, pid, {"type": "rtc.answer", "pc": "publish", "sdp": pc.localDescription.sdp})
         await self.sync_recording(room)  # a re-publish (reconnection) continues the recording in a new segment
@@ -314,7 +317,8 @@ class MediaWorker:
             return
         pc = RTCPeerConnection(ice_configuration(self.worker_id))
         for track in tracks:
-            pc.addTrack(track)
+            room.router.bind(pc.addTrack(track), track)  # the subscriber's PLI asks the publisher for a keyframe
+        prefer_codecs(pc)
         room.subscriptions[(subscriber, publisher)] = pc
         await pc.setLocalDescription(await pc.createOffer())
         p = room.participant(publisher) or {}
