@@ -26,6 +26,7 @@ import logging
 import os
 import random
 import socket
+import time
 from dataclasses import dataclass, field
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
@@ -45,6 +46,45 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
 """
+
+
+class LocalClaims:
+    """The room claims of the embedded default (no ``REDIS_URL``): the one in-process worker holds them in
+    memory. The same calls as the Redis client the worker uses (``set`` NX with a TTL, ``get``, the renew
+    and release scripts), so the worker's code is the same in both modes."""
+
+    def __init__(self):
+        self.values: dict[str, tuple[str, float]] = {}  # key -> (value, expiry on the monotonic clock)
+
+    def _live(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is None or value[1] < time.monotonic():
+            self.values.pop(key, None)
+            return None
+        return value[0]
+
+    async def set(self, key: str, value: str, nx: bool = False, px: int | None = None, ex: int | None = None):
+        if nx and self._live(key) is not None:
+            return None
+        ttl = px / 1000 if px is not None else ex if ex is not None else 10 ** 9
+        self.values[key] = (value, time.monotonic() + ttl)
+        return True
+
+    async def get(self, key: str):
+        value = self._live(key)
+        return value.encode() if value is not None else None
+
+    async def eval(self, script: str, numkeys: int, key: str, owner: str, *args):
+        if self._live(key) != owner:
+            return 0
+        if script == RENEW:
+            self.values[key] = (owner, time.monotonic() + int(args[0]) / 1000)
+        else:
+            self.values.pop(key, None)
+        return 1
+
+    async def aclose(self) -> None:
+        pass
 
 
 def claim_key(room_id: int) -> str:
@@ -115,7 +155,7 @@ class MediaWorker:
 
         self.layer = get_channel_layer()
         self.channel = await self.layer.new_channel()
-        self.redis = redis.from_url(settings.REDIS_URL)
+        self.redis = redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else LocalClaims()
         logger.info("media worker %s started", self.worker_id)
         tasks = [asyncio.create_task(coro) for coro in (self.claim_loop(), self.state_loop(), self.receive_loop())]
         try:
@@ -344,3 +384,22 @@ class MediaWorker:
 
     async def send(self, room: RoomMedia, pid: str, frame: dict) -> None:
         await self.layer.group_send(participant_group(room.session_id, pid), {"type": "room.frame", "frame": frame})
+
+
+_embedded: asyncio.Task | None = None
+
+
+def start_embedded() -> asyncio.Task | None:
+    """The embedded default (``make run``, no ``REDIS_URL``): one media worker inside the web process, on its
+    event loop, with the in-process channel layer and in-process room claims (``LocalClaims``). Started
+    once, by the ASGI application's first call (project/asgi.py); production runs ``manage.py media_worker``
+    processes instead (``MEDIA_EMBEDDED`` is off when ``REDIS_URL`` is set)."""
+    global _embedded
+    if _embedded is None or _embedded.done():
+        from media import network
+
+        loop = asyncio.get_running_loop()
+        network.apply(loop, settings.MEDIA_BIND_ADDRESSES, settings.MEDIA_UDP_PORT_MIN, settings.MEDIA_UDP_PORT_MAX)
+        _embedded = loop.create_task(MediaWorker(f"embedded-{os.getpid()}").run())
+        logger.info("embedded media worker started in the web process")
+    return _embedded
