@@ -371,6 +371,13 @@ def prefer_codecs(pc) -> None:
                 transceiver._codecs = kept
 
 
+def tappable(receiver) -> bool:
+    """The aiortc 1.16 receiver internals the forwarding relies on are there (checked, never assumed)."""
+    return all(hasattr(receiver, name) for name in (
+        "_RTCRtpReceiver__decoder_queue", "_RTCRtpReceiver__jitter_buffer", "_RTCRtpReceiver__rtx_ssrc",
+        "_handle_rtp_packet", "_send_rtcp_pli"))
+
+
 class RoomRouter:
     """Who publishes what in one room, and the outgoing tracks made from it."""
 
@@ -387,6 +394,9 @@ class RoomRouter:
         """``track`` arrived on ``pid``'s publish connection, from ``receiver`` (needed to forward encoded
         frames; without it the track is relayed decoded)."""
         self.incoming.setdefault(pid, {})[track.kind] = track
+        if self.mode == "forward" and receiver is not None and not tappable(receiver):
+            logger.warning("aiortc's receiver internals changed (not 1.16?): relaying %s's %s decoded", pid, track.kind)
+            receiver = None
         if self.mode == "forward" and receiver is not None:
             old = self.sources.setdefault(pid, {}).pop(track.kind, None)
             if old is not None:
