@@ -255,11 +255,11 @@ class ForwardTrack(MediaStreamTrack):
         self._last: int | None = None
         self._last_wall = 0.0
         self.sent = self.sent_keyframes = 0
+        self.started = False  # nothing is queued before the sender (or recorder) reads: no stale start
         source.sinks.add(self)
-        source.request_keyframe()
 
     def push(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False) -> None:
-        if self.readyState != "live":
+        if self.readyState != "live" or not self.started:
             return
         if black:
             self.waiting_keyframe = True  # the real deltas must not follow a black keyframe
@@ -302,6 +302,9 @@ class ForwardTrack(MediaStreamTrack):
         """The next packet, whether it is a keyframe, and its arrival time (monotonic); for the recorder."""
         if self.readyState != "live":
             raise MediaStreamError
+        if not self.started:  # the subscriber's connection is up: ask for the keyframe it starts at
+            self.started = True
+            self.source.request_keyframe()
         item = await self.queue.get()
         if item is None:
             self.stop()
@@ -365,10 +368,12 @@ def prefer_codecs(pc) -> None:
             continue
         transceiver.setCodecPreferences(_codecs(transceiver.kind))
         if transceiver._codecs:  # an answer: the common codecs are already chosen; keep VP8 / Opus only
-            kept = [c for c in transceiver._codecs if c.mimeType.lower() in {x.mimeType.lower() for x in
-                                                                             _codecs(transceiver.kind)}]
-            if kept:
-                transceiver._codecs = kept
+            base = [c for c in transceiver._codecs if c.mimeType.lower() in ("video/vp8", "audio/opus")]
+            types = {c.payloadType for c in base}
+            rtx = [c for c in transceiver._codecs
+                   if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in types]  # VP8's only
+            if base:
+                transceiver._codecs = base + rtx
 
 
 def tappable(receiver) -> bool:

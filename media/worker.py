@@ -106,6 +106,13 @@ class RoomMedia:
     subscriptions: dict[tuple[str, str], RTCPeerConnection] = field(default_factory=dict)  # (sub, pub) -> pc
     ready: set[str] = field(default_factory=set)  # admitted participants told ``media.ready`` by this worker
     recording: dict[str, recorder.Segment] = field(default_factory=dict)  # pid -> the segment being written
+    # The room's events reach the worker at once (not only at the next poll): its own channel joins the
+    # participant groups of the admitted, and any frame there triggers a state refresh (``watch``).
+    events: str | None = None
+    watched: set[str] = field(default_factory=set)
+    nudge: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tasks: list = field(default_factory=list)
 
     def participant(self, pid: str) -> dict | None:
         return (self.state.get("participants") or {}).get(pid)
@@ -206,6 +213,8 @@ class MediaWorker:
         await self.layer.group_add(media_group(room_id), self.channel)
         taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
         logger.info("media worker %s holds room %s%s", self.worker_id, room_id, " (taken over)" if taken_over else "")
+        room.events = await self.layer.new_channel()
+        room.tasks = [asyncio.create_task(self.watch(room)), asyncio.create_task(self.on_nudge(room))]
         await self.refresh(room)  # everyone admitted is told media.ready: (re)negotiate with this worker
 
     async def release(self, room_id: int) -> None:
@@ -217,7 +226,11 @@ class MediaWorker:
         for pc in [*room.publish.values(), *room.subscriptions.values()]:
             await pc.close()
         room.router.close()
+        for task in room.tasks:
+            task.cancel()
         try:
+            for pid in room.watched:
+                await self.layer.group_discard(participant_group(room.session_id, pid), room.events)
             await self.layer.group_discard(media_group(room_id), self.channel)
             await self.redis.eval(RELEASE, 1, claim_key(room_id), self.worker_id)
         except Exception:  # noqa: BLE001 - the TTL frees it anyway
@@ -236,11 +249,44 @@ class MediaWorker:
                     logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
             await asyncio.sleep(settings.MEDIA_STATE_POLL_SECONDS)
 
+    async def watch(self, room: RoomMedia) -> None:
+        """Any room frame to an admitted participant (an admission, a mute, a departure, the recording
+        switch) nudges a refresh: the media follows the room without waiting for the next poll."""
+        while True:
+            try:
+                message = await self.layer.receive(room.events)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the poll still runs
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") == "room.frame":
+                room.nudge.set()
+
+    async def on_nudge(self, room: RoomMedia) -> None:
+        while True:
+            await room.nudge.wait()
+            room.nudge.clear()
+            try:
+                await self.refresh(room)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
+
     async def refresh(self, room: RoomMedia) -> None:
+        async with room.lock:
+            await self._refresh(room)
+
+    async def _refresh(self, room: RoomMedia) -> None:
         state = await database_sync_to_async(_room_state, thread_sensitive=False)(room.room_id)
         if state is None:
             return
         room.state = state
+        for pid in state.get("participants") or {}:
+            if room.admitted(pid) and pid not in room.watched and room.events:
+                room.watched.add(pid)
+                await self.layer.group_add(participant_group(room.session_id, pid), room.events)
         for pid in list(room.publish):
             if not room.admitted(pid):  # left, removed, dropped for good, or the session ended
                 await self.drop(room, pid)
