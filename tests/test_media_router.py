@@ -179,7 +179,8 @@ async def test_a_lost_packet_does_not_freeze_the_picture():
         await sfu.close()
 
 
-async def test_the_recorder_muxes_the_packets_without_decoding(tmp_path):
+async def record(seconds: float = 4) -> recorder.Segment:
+    """A publisher (blue), one subscriber, and the recorder on the forwarded packets for ``seconds``."""
     sfu = MiniSfu()
     try:
         await sfu.publish("u1", "blue")
@@ -187,10 +188,15 @@ async def test_the_recorder_muxes_the_packets_without_decoding(tmp_path):
         await probes["video"].wait_for_colour("blue", TIMEOUT)
         segment = await recorder.start("u1", sfu.router.outgoing("u1"))
         assert isinstance(segment.recorder, recorder.PacketRecorder)
-        await asyncio.sleep(4)
+        await asyncio.sleep(seconds)
         await segment.recorder.stop()
+        return segment
     finally:
         await sfu.close()
+
+
+async def test_the_recorder_muxes_the_packets_without_decoding():
+    segment = await record()
     with av.open(segment.path) as container:
         kinds = sorted((s.type, s.codec_context.name) for s in container.streams)
         assert kinds == [("audio", "opus"), ("video", "vp8")]
@@ -204,6 +210,44 @@ async def test_the_recorder_muxes_the_packets_without_decoding(tmp_path):
     with av.open(segment.path) as container:
         frame = next(container.decode(video=0))
         assert frame.to_ndarray(format="rgb24").mean(axis=(0, 1))[2] > 150  # blue
+
+
+PLAYBACK = """async (video) => {
+  video.muted = true;
+  const deadline = Date.now() + 15000;
+  while (video.readyState < 1 && !video.error && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+  if (video.readyState < 1) return {error: video.error ? video.error.message || "error" : "no metadata"};
+  await Promise.race([video.play(), new Promise((ok) => setTimeout(ok, 5000))]);
+  await new Promise((ok) => setTimeout(ok, 1500));
+  return {width: video.videoWidth, height: video.videoHeight, duration: video.duration,
+          time: video.currentTime, frames: video.getVideoPlaybackQuality().totalVideoFrames,
+          error: video.error && video.error.message};
+}"""
+
+
+async def test_a_recording_plays_in_chromium(tmp_path):
+    """The WebM muxed from the packets plays in Chromium: metadata, picture size, frames rendered."""
+    import shutil
+
+    from playwright.async_api import async_playwright
+
+    from tests.test_room_browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
+
+    chromium_or_skip()
+    segment = await record()
+    shutil.copy(segment.path, tmp_path / "rec.webm")
+    (tmp_path / "play.html").write_text('<video id="v" src="rec.webm"></video>')
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
+        try:
+            page = await browser.new_page()
+            await page.goto((tmp_path / "play.html").as_uri())
+            result = await page.eval_on_selector("#v", PLAYBACK)
+        finally:
+            await browser.close()
+    assert (result["width"], result["height"]) == (320, 240) and not result["error"], result
+    assert result["time"] > 0.5 and result["frames"] > 10, result
 
 
 async def _wait(predicate, what: str, probe: TrackProbe, timeout: float = TIMEOUT) -> None:
