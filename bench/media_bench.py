@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -230,59 +231,138 @@ async def admit(host, citizen, base):
     return t0
 
 
-async def full_room(base, host, citizens, timeout: float = 90):
-    assert (await host.open(base))["type"] == "welcome"
-    for citizen in citizens:
-        await admit(host, citizen, base)
-    everyone = [host, *citizens]
-    n = len(everyone)
+async def wait_frames(client, publishers: int, timeout: float = 120) -> None:
     deadline = time.perf_counter() + timeout
-    while sum(1 for c in everyone for k in c.counters.values() if k.count) < n * (n - 1):
+    while sum(1 for k in client.counters.values() if k.count) < publishers:
         if time.perf_counter() > deadline:
-            raise RuntimeError("not every subscription came up")
+            raise RuntimeError(f"{client.name}: {len(client.counters)} of {publishers} subscriptions came up")
         await asyncio.sleep(0.2)
-    return everyone
 
 
-async def measure(everyone, worker_pid: int, seconds: float) -> dict:
-    counts0 = {(c.name, p): (k.count, k.keyframes) for c in everyone for p, k in c.counters.items()}
-    cpu0, t0 = cpu_seconds(worker_pid), time.perf_counter()
-    await asyncio.sleep(seconds)
-    cpu1, t1 = cpu_seconds(worker_pid), time.perf_counter()
-    rates = [(k.count - counts0[(c.name, p)][0]) / (t1 - t0) for c in everyone for p, k in c.counters.items()]
-    keyframes = sum(k.keyframes - counts0[(c.name, p)][1] for c in everyone for p, k in c.counters.items())
-    n = len(everyone)
-    streams = n * (n - 1)
-    cpu = (cpu1 - cpu0) / (t1 - t0)
-    return {"n": n, "streams": streams, "cpu": cpu, "per_stream": cpu / streams, "min_fps": min(rates),
-            "mean_fps": sum(rates) / len(rates), "keyframes": keyframes, "load": load()}
+def snapshot(client) -> dict:
+    return {p: (k.count, k.keyframes) for p, k in client.counters.items()}
+
+
+def rates_since(client, before: dict, elapsed: float) -> tuple[list[float], int]:
+    rates = [(k.count - before.get(p, (0, 0))[0]) / elapsed for p, k in client.counters.items()]
+    keyframes = sum(k.keyframes - before.get(p, (0, 0))[1] for p, k in client.counters.items())
+    return rates, keyframes
+
+
+async def participant(base: str, session: str, token: str, seed: int, publishers: int) -> None:
+    """One citizen in its own process (``media_bench.py participant``): the clients of a big room share the
+    cores with the worker, so they are spread over processes like real participants' machines. Talks to the
+    benchmark on stdin/stdout: ``waiting <pid>`` → (admitted, all subscriptions up) ``ready`` →
+    ``measure <s>`` → a JSON line of received rates → ``stop``."""
+    import json
+
+    BenchClient = client_class()
+    client = BenchClient(f"citizen{seed}", "blue", token=token)
+    client.session, client.counters, client.audio_counters, client.live = session, {}, {}, False
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    try:
+        assert (await client.open(base))["type"] == "waiting"
+        print(f"waiting {client.pid}", flush=True)
+        await client.until(lambda f: f["type"] == "admitted", 120)
+        await wait_frames(client, publishers)
+        print("ready", flush=True)
+        while True:
+            line = (await stdin.readline()).decode().split()
+            if not line or line[0] == "stop":
+                break
+            before, t0 = snapshot(client), time.perf_counter()
+            await asyncio.sleep(float(line[1]))
+            rates, keyframes = rates_since(client, before, time.perf_counter() - t0)
+            print(json.dumps({"rates": rates, "keyframes": keyframes}), flush=True)
+    finally:
+        await client.close()
+
+
+async def expect(child, predicate, timeout: float) -> str:
+    """The next line of a participant process that ``predicate`` accepts (log lines are skipped)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        raw = await asyncio.wait_for(child.stdout.readline(), max(0.1, deadline - time.perf_counter()))
+        if not raw:
+            raise RuntimeError("a participant process ended")
+        line = raw.decode().strip()
+        if predicate(line):
+            return line
 
 
 async def bench_room(base, room, n, seconds, worker_pid, recording: bool | None = None):
+    """A room of ``n``: the host here, each citizen in its own process; the worker's CPU and every
+    subscriber's received frame rate over the same ``seconds``."""
+    import json
+
     BenchClient = client_class()
-    host, citizens = make_clients(BenchClient, room, n)
+    public_id, cookie, tokens = room
+    host = BenchClient("host", "red", cookie=f"sessionid={cookie}")
+    host.session, host.counters, host.audio_counters, host.live = public_id, {}, {}, False
+    children = []
     try:
-        everyone = await full_room(base, host, citizens)
+        assert (await host.open(base))["type"] == "welcome"
+        for i, token in enumerate(tokens[: n - 1]):
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "participant", "--base", base, "--session", public_id, "--token", token,
+                "--seed", str(i + 1), "--publishers", str(n - 1), cwd=Path(__file__).parent,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            children.append(child)
+            line = (await expect(child, lambda x: x.startswith("waiting "), 120)).split()
+            await host.send({"type": "host.admit", "participant": line[1]})
+        for child in children:
+            await expect(child, lambda x: x == "ready", 180)
+        await wait_frames(host, n - 1)
         await asyncio.sleep(4)  # warm-up
-        result = await measure(everyone, worker_pid, seconds)
-        if recording is not None:
+
+        async def measure() -> dict:
+            for child in children:
+                child.stdin.write(f"measure {seconds}\n".encode())
+            before, cpu0, t0 = snapshot(host), cpu_seconds(worker_pid), time.perf_counter()
+            await asyncio.sleep(seconds)
+            cpu1, t1 = cpu_seconds(worker_pid), time.perf_counter()
+            rates, keyframes = rates_since(host, before, t1 - t0)
+            for child in children:
+                result = json.loads(await expect(child, lambda x: x.startswith("{"), 60))
+                rates += result["rates"]
+                keyframes += result["keyframes"]
+            cpu = (cpu1 - cpu0) / (t1 - t0)
+            streams = n * (n - 1)
+            delivered = sum(rates) / 30  # stream-seconds of a 30 fps source delivered per second
+            return {"n": n, "streams": streams, "cpu": cpu, "per_stream": cpu / streams,
+                    "per_delivered": cpu / delivered if delivered else float("nan"), "min_fps": min(rates),
+                    "mean_fps": sum(rates) / len(rates), "keyframes": keyframes, "load": load()}
+
+        result = await measure()
+        if recording:
             await host.send({"type": "host.recording", "id": "rec", "on": True})
             await host.until(lambda f: f["type"] == "room.updated" and f.get("recording") is True)
             await asyncio.sleep(3)
-            result["recording"] = await measure(everyone, worker_pid, seconds)
+            result["recording"] = await measure()
             await host.send({"type": "host.recording", "id": "rec-off", "on": False})
             await asyncio.sleep(2)
         result["sample"] = next(k for k in host.counters.values() if k.sample is not None).check_sample()
         return result
     finally:
-        for client in [host, *citizens]:
-            await client.close()
+        for child in children:
+            if child.returncode is None:
+                with contextlib.suppress(Exception):
+                    child.stdin.write(b"stop\n")
+        for child in children:
+            try:
+                await asyncio.wait_for(child.wait(), 20)
+            except TimeoutError:
+                child.kill()
+        await host.close()
         await asyncio.sleep(2)
 
 
 def show(label: str, r: dict) -> None:
-    print(f"{label}: n={r['n']} ({r['streams']} forwarded video streams) worker {r['cpu']:.2f} CPU-s/s = "
-          f"{r['per_stream']:.4f} CPU-s per media-second per stream; received fps min {r['min_fps']:.1f} "
+    print(f"{label}: n={r['n']} ({r['streams']} subscribed video streams) worker {r['cpu']:.2f} CPU-s/s = "
+          f"{r['per_delivered']:.4f} CPU-s per delivered media-second per stream ({r['per_stream']:.4f} per "
+          f"subscribed stream-second); received fps min {r['min_fps']:.1f} "
           f"mean {r['mean_fps']:.1f}; keyframes {r['keyframes']}; load {r['load']}", flush=True)
 
 
@@ -298,8 +378,9 @@ async def bench_join(base, room, joins: int):
         for citizen in citizens:
             t0 = await admit(host, citizen, base)
             deadline = time.perf_counter() + 30
+            others = [host.pid] + ([stay.pid] if stay is not None else [])
             while not (citizen.pid in host.counters and host.counters[citizen.pid].first_at
-                       and host.pid in citizen.counters and citizen.counters[host.pid].first_at):
+                       and all(p in citizen.counters and citizen.counters[p].first_at for p in others)):
                 if time.perf_counter() > deadline:
                     raise RuntimeError(f"no frame from/to {citizen.name}")
                 await asyncio.sleep(0.005)
@@ -315,7 +396,8 @@ async def bench_join(base, room, joins: int):
     finally:
         await host.close()
         for citizen in citizens:
-            await citizen.close()
+            if hasattr(citizen, "reader"):
+                await citizen.close()
     return latencies, late
 
 
@@ -367,14 +449,21 @@ def run_all(args, env) -> None:
     for n in sizes:
         f, o = table[("forward", n)], table[("relay", n)]
         print(f"n={n}: forward {f['per_stream']:.4f} vs relay {o['per_stream']:.4f} CPU-s per media-second per "
-              f"stream: {o['per_stream'] / f['per_stream']:.1f}× less; fps min {f['min_fps']:.1f} vs "
+              f"stream: {o['per_stream'] / f['per_stream']:.1f}× less; per delivered media-second "
+              f"{f['per_delivered']:.4f} vs {o['per_delivered']:.4f}: {o['per_delivered'] / f['per_delivered']:.1f}× "
+              f"less; fps min {f['min_fps']:.1f} vs "
               f"{o['min_fps']:.1f}", flush=True)
     print(f"# load after: {load()}", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["all", "join", "cpu", "source"])
+    parser.add_argument("what", choices=["all", "join", "cpu", "source", "participant"])
+    parser.add_argument("--base")
+    parser.add_argument("--session")
+    parser.add_argument("--token")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--publishers", type=int, default=1)
     parser.add_argument("--joins", type=int, default=20)
     parser.add_argument("--participants", type=int, nargs="+", default=[3, 4])
     parser.add_argument("--max-room", type=int, nargs="+", default=[4, 6, 8, 9, 10])
@@ -383,6 +472,10 @@ def main():
     args = parser.parse_args()
     if args.what == "source":
         print(make_source())
+        return
+    if args.what == "participant":
+        setup_django()
+        asyncio.run(participant(args.base, args.session, args.token, args.seed, args.publishers))
         return
     env = prepare_environment(fresh=True)
     setup_django()

@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 Allowed = Callable[[str, str], bool]  # (publisher pid, "audio" | "video") -> forward the real media?
 
-KEYFRAME_INTERVAL = 1.0  # seconds: at most one keyframe request per publisher per interval
+KEYFRAME_INTERVAL = 1.0  # seconds: an unanswered keyframe request is repeated at most this often
+KEYFRAME_MIN_INTERVAL = 0.25  # ... and once a keyframe answered it, a new request may follow after this
 STALL_SECONDS = 0.3  # video packets arrive but no frame left the jitter buffer for this long: reset it
 STALL_PACKETS = 8  # ... and at least this many packets came meanwhile (not a pause of the sender)
 BLACK_INTERVAL = 0.5  # a stopped video that sends nothing gets a black keyframe this often
@@ -121,6 +122,7 @@ class Source:
         self.packets_since_frame = 0
         self.frames = self.keyframes = self.stalls = self.keyframe_requests = 0
         self._last_request = -KEYFRAME_INTERVAL
+        self._keyframe_since_request = True
         self._pending: asyncio.TimerHandle | None = None
         self.ended = False
         self._install(receiver)
@@ -172,6 +174,7 @@ class Source:
         keyframe = is_vp8_keyframe(data)
         if keyframe:
             self.keyframes += 1
+            self._keyframe_since_request = True
             self.size = vp8_size(data)
         allowed = self.router.allowed(self.publisher, "video")
         if allowed and not self.was_allowed:
@@ -198,11 +201,12 @@ class Source:
     # --- keyframes ---------------------------------------------------------------------------------------------
 
     def request_keyframe(self) -> None:
-        """Ask the publisher for a keyframe (PLI), at most once per ``KEYFRAME_INTERVAL``; a request inside
-        the interval is sent at its end."""
+        """Ask the publisher for a keyframe (PLI): at most one a second while a request is unanswered, at
+        most four a second once keyframes come; a request inside the interval is sent at its end."""
         if self.kind != "video" or self.ended:
             return
-        wait = self._last_request + KEYFRAME_INTERVAL - time.monotonic()
+        answered = self._keyframe_since_request
+        wait = self._last_request + (KEYFRAME_MIN_INTERVAL if answered else KEYFRAME_INTERVAL) - time.monotonic()
         if wait > 0:
             if self._pending is None:
                 self._pending = asyncio.get_running_loop().call_later(wait, self._send_pli)
@@ -216,6 +220,7 @@ class Source:
                 self._pending = asyncio.get_running_loop().call_later(0.2, self._send_pli)
             return
         self._last_request = time.monotonic()
+        self._keyframe_since_request = False
         self.keyframe_requests += 1
         asyncio.ensure_future(self.receiver._send_rtcp_pli(self.ssrc))
 
