@@ -1,30 +1,45 @@
-"""Media benchmarks: Daphne + one media worker (aiortc SFU) + aiortc clients, all on this machine.
+"""Media benchmarks: Daphne + media worker(s) (aiortc SFU) + aiortc clients, all on this machine.
 
-Usage:
-  .venv/bin/python bench/media_bench.py join [--joins 20]
-      citizen admitted → first decoded video frame of the citizen at the leader, p50/p95.
-  .venv/bin/python bench/media_bench.py cpu [--participants 2 3 4] [--seconds 20] [--fps 30]
-      every participant publishes 640×360 moving video at --fps and a tone; the worker's CPU seconds per
-      media-second, per subscribed video stream (n·(n−1) of them), and the frame rate the subscribers
-      actually decode (a room "holds" at a rate when every subscriber decodes ≥ 95 % of it).
-The clients (encoding and decoding their own media) share the 2 cores with the worker: the worker's CPU
-is measured from its own process; the room sizes are bounded by the clients as much as by the worker.
+Usage (from bench/):
+  ../.venv/bin/python media_bench.py all [--seconds 15] [--max-room 4 6 8 9 10] [--joins 20]
+      ONE run, side by side (docs/benchmarks.md, issue 12):
+      * worker CPU-s per media-second per forwarded subscriber stream, ``forward`` vs the old ``relay``
+        (decode → re-encode), rooms of 3 and 4 at 30 fps;
+      * the largest room (forwarding) where every subscriber receives ≥ 29 fps of the 30 fps source, and the
+        worker's CPU then;
+      * admitted → first remote frame (p50/p95), and a subscriber joining mid-stream → its first frame;
+      * worker CPU with recording on vs off.
+  ../.venv/bin/python media_bench.py cpu --relay forward|relay [--participants 3 4] [--seconds 15]
+  ../.venv/bin/python media_bench.py join [--joins 20]
+
+The clients cost almost nothing, so the worker is what is measured: publishers send **pre-encoded** media
+(a VP8 640×360 30 fps + Opus WebM made once, ``MediaPlayer(..., decode=False)``: no encoder), and
+subscribers count the encoded frames and keyframes their receivers assemble (a tap on the receiver's
+decoder queue, as the worker's: no decoder); one subscription's first frames are decoded at the end to
+check the picture. The join measurements use live-encoded publishers (they answer keyframe requests, as
+browsers do; a pre-encoded file can only wait for its next keyframe).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
 import urllib.request
 from fractions import Fraction
+from pathlib import Path
 
 from common import ROOT, percentile, prepare_environment, setup_django, summary
 
 sys.path.insert(0, str(ROOT))
+
+
+SOURCE = Path("/tmp/bench-media-source-640x360-30fps.webm")
+SOURCE_SECONDS = 75
 
 
 def cpu_seconds(pid: int) -> float:
@@ -33,60 +48,97 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def moving_track(width: int, height: int, fps: int, seed: int):
-    """Moving video (a gradient that shifts every frame, plus a block of the sender's own colour), so the
-    encoder works as for a camera, not for a still picture."""
+def load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def make_source(path: Path = SOURCE, seconds: int = SOURCE_SECONDS) -> Path:
+    """The pre-encoded media every publisher plays: VP8 640×360 at 30 fps (moving gradient, keyframe every
+    2 s, ~800 kbit/s) and a 440 Hz Opus tone. Made once (encoding takes a minute), kept in /tmp."""
     import av
     import numpy
-    from aiortc import VideoStreamTrack
 
-    class Moving(VideoStreamTrack):
-        def __init__(self):
-            super().__init__()
-            y, x = numpy.mgrid[0:height, 0:width]
-            self.base = ((x + y * 2 + seed * 50) % 256).astype(numpy.uint8)
-            self.n, self.start = 0, None
-
-        async def recv(self):
-            if self.start is None:
-                self.start = time.monotonic()
-            self.n += 1
-            wait = self.start + self.n / fps - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            plane = numpy.roll(self.base, self.n * 3, axis=1)
-            frame = av.VideoFrame.from_ndarray(numpy.dstack([plane, plane[::-1], plane.T[:height, :width]
-                                                             if width == height else plane]), format="rgb24")
-            frame.pts, frame.time_base = int(self.n * 90000 / fps), Fraction(1, 90000)
-            return frame
-
-    return Moving()
-
-
-class FrameCounter:
-    def __init__(self, track):
-        self.track, self.count, self.first_at = track, 0, None
-        self.task = asyncio.ensure_future(self.run())
-
-    async def run(self):
-        try:
-            while True:
-                await self.track.recv()
-                self.count += 1
-                if self.first_at is None:
-                    self.first_at = time.perf_counter()
-        except Exception:  # noqa: BLE001 - the track ended
-            pass
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".part.webm")
+    out = av.open(str(tmp), "w", format="webm")
+    video = out.add_stream("libvpx", rate=30, options={"deadline": "realtime", "cpu-used": "8"})
+    video.width, video.height, video.pix_fmt = 640, 360, "yuv420p"
+    video.bit_rate, video.gop_size = 800_000, 60
+    audio = out.add_stream("libopus", rate=48000)
+    audio.layout = "mono"
+    y, x = numpy.mgrid[0:360, 0:640]
+    base = ((x + y * 2) % 256).astype(numpy.uint8)
+    samples = 0
+    for n in range(seconds * 30):
+        plane = numpy.roll(base, n * 3, axis=1)
+        rgb = numpy.dstack([plane, plane[::-1], numpy.full_like(plane, 60)])
+        rgb[120:240, 240:400] = (220, 30, 30)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts, frame.time_base = n, Fraction(1, 30)
+        for packet in video.encode(frame):
+            out.mux(packet)
+        while samples < (n + 1) * 1600:  # 48000 / 30 samples per video frame
+            t = (samples + numpy.arange(960)) / 48000
+            wave = (0.3 * 32767 * numpy.sin(2 * numpy.pi * 440 * t)).astype(numpy.int16).reshape(1, -1)
+            chunk = av.AudioFrame.from_ndarray(wave, format="s16", layout="mono")
+            chunk.sample_rate, chunk.pts, chunk.time_base = 48000, samples, Fraction(1, 48000)
+            for packet in audio.encode(chunk):
+                out.mux(packet)
+            samples += 960
+    for stream in (video, audio):
+        for packet in stream.encode(None):
+            out.mux(packet)
+    out.close()
+    tmp.rename(path)
+    return path
 
 
-def start_servers(env):
-    port = 18300
+class EncodedCounter:
+    """Counts the encoded frames (and VP8 keyframes) a client's receiver assembles, without decoding: the
+    receiver's decoder queue is tapped as the worker's is (media.router.EncodedTap)."""
+
+    def __init__(self, receiver, kind: str, keep_sample: bool = False):
+        from media.router import EncodedTap, is_vp8_keyframe
+
+        self.kind, self.count, self.keyframes, self.first_at = kind, 0, 0, None
+        self.is_keyframe = is_vp8_keyframe
+        self.sample: list[bytes] | None = [] if keep_sample else None
+        receiver._RTCRtpReceiver__decoder_queue = EncodedTap(self.on_frame)
+
+    def on_frame(self, codec, frame) -> None:
+        self.count += 1
+        if self.first_at is None:
+            self.first_at = time.perf_counter()
+        if self.kind == "video":
+            key = self.is_keyframe(frame.data)
+            self.keyframes += key
+            if self.sample is not None and (self.sample or key) and len(self.sample) < 60:
+                self.sample.append(frame.data)
+
+    def check_sample(self) -> str:
+        """Decode the kept frames (from a keyframe): the picture is really there."""
+        import av
+
+        if not self.sample:
+            return "no sample"
+        codec = av.CodecContext.create("vp8", "r")
+        frames = [f for data in self.sample for f in codec.decode(av.Packet(data))]
+        if not frames:
+            return "sample did not decode"
+        rgb = frames[-1].to_ndarray(format="rgb24")
+        return f"{len(frames)} frames decoded, {frames[-1].width}×{frames[-1].height}, mean RGB " \
+               f"{tuple(int(v) for v in rgb.mean(axis=(0, 1)))}"
+
+
+def start_servers(env, relay: str = "forward", port: int = 18300):
     daphne = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "project.server", "-b", "127.0.0.1", "-p",
                                str(port), "project.asgi:application"], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
                               stdout=open("/tmp/bench-media-daphne.log", "wb"), stderr=subprocess.STDOUT)
-    worker = subprocess.Popen([str(ROOT / ".venv/bin/python"), "manage.py", "media_worker", "--id", "bench"],
-                              cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
-                              stdout=open("/tmp/bench-media-worker.log", "wb"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([str(ROOT / ".venv/bin/python"), "manage.py", "media_worker", "--id", f"bench-{relay}",
+                               "--relay", relay], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
+                              stdout=open(f"/tmp/bench-media-worker-{relay}.log", "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -94,34 +146,48 @@ def start_servers(env):
             break
         except Exception:  # noqa: BLE001
             time.sleep(0.2)
+    time.sleep(2)
     return base, [daphne, worker]
 
 
-def client_class():
-    from aiortc import RTCPeerConnection
+def stop_servers(procs) -> None:
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
-    from tests.media_clients import ToneTrack
+
+def client_class():
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+    from aiortc.contrib.media import MediaPlayer
+
+    from tests.media_clients import ColourTrack, ToneTrack
     from tests.test_media_e2e import LOCAL_ONLY, MediaClient
 
     class BenchClient(MediaClient):
-        """A MediaClient whose received video is only counted (no colour analysis) and whose video is
-        moving 640×360 at the benchmark's frame rate."""
+        """Publishes the pre-encoded file (``live`` False) or a live-encoded 320×240 colour (``live`` True);
+        counts what it receives without decoding."""
 
-        video_size, fps, seed = (640, 360), 30, 0
+        live = False
 
         async def publish(self):
             old = self.pcs.pop("publish", None)
             if old is not None:
                 await old.close()
             pc = self.pcs["publish"] = RTCPeerConnection(LOCAL_ONLY)
-            pc.addTrack(ToneTrack(440.0 + 110 * self.seed))
-            pc.addTrack(moving_track(*self.video_size, self.fps, self.seed))
+            if self.live:
+                pc.addTrack(ToneTrack(440.0))
+                pc.addTrack(ColourTrack(self.colour))
+            else:
+                self.player = MediaPlayer(str(SOURCE), decode=False)
+                pc.addTrack(self.player.audio)
+                pc.addTrack(self.player.video)
             await pc.setLocalDescription(await pc.createOffer())
             await self.send({"type": "rtc.offer", "pc": "publish", "sdp": pc.localDescription.sdp})
 
         async def on_offer(self, frame):
-            from aiortc import RTCSessionDescription
-
             publisher = frame["pc"][4:]
             old = self.pcs.pop(frame["pc"], None)
             if old is not None:
@@ -130,29 +196,30 @@ def client_class():
 
             @pc.on("track")
             def on_track(track):
+                receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
+                counter = EncodedCounter(receiver, track.kind, keep_sample=not self.counters)
                 if track.kind == "video":
-                    self.counters[publisher] = FrameCounter(track)
+                    self.counters[publisher] = counter
                 else:
-                    self.audio_sinks.append(FrameCounter(track))  # audio must be consumed too
+                    self.audio_counters[publisher] = counter
 
             await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
             await self.send({"type": "rtc.answer", "pc": frame["pc"], "sdp": pc.localDescription.sdp})
 
         async def close(self):
-            for counter in [*self.counters.values(), *self.audio_sinks]:
-                counter.task.cancel()
             self.probes = {}
             await super().close()
 
     return BenchClient
 
 
-def make_clients(BenchClient, base, public_id, cookie, tokens):
+def make_clients(BenchClient, room, n: int, live: bool = False):
+    public_id, cookie, tokens = room
     host = BenchClient("host", "red", cookie=f"sessionid={cookie}")
-    citizens = [BenchClient(f"citizen{i}", "blue", token=t) for i, t in enumerate(tokens)]
-    for index, client in enumerate([host, *citizens]):
-        client.session, client.counters, client.audio_sinks, client.seed = public_id, {}, [], index
+    citizens = [BenchClient(f"citizen{i}", "blue", token=t) for i, t in enumerate(tokens[: n - 1])]
+    for client in (host, *citizens):
+        client.session, client.counters, client.audio_counters, client.live = public_id, {}, {}, live
     return host, citizens
 
 
@@ -164,101 +231,275 @@ async def admit(host, citizen, base):
     return t0
 
 
-async def bench_join(base, rooms, joins):
+async def wait_frames(client, publishers: int, timeout: float = 120) -> None:
+    deadline = time.perf_counter() + timeout
+    while sum(1 for k in client.counters.values() if k.count) < publishers:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{client.name}: {len(client.counters)} of {publishers} subscriptions came up")
+        await asyncio.sleep(0.2)
+
+
+def snapshot(client) -> dict:
+    return {p: (k.count, k.keyframes) for p, k in client.counters.items()}
+
+
+def rates_since(client, before: dict, elapsed: float) -> tuple[list[float], int]:
+    rates = [(k.count - before.get(p, (0, 0))[0]) / elapsed for p, k in client.counters.items()]
+    keyframes = sum(k.keyframes - before.get(p, (0, 0))[1] for p, k in client.counters.items())
+    return rates, keyframes
+
+
+async def participant(base: str, session: str, token: str, seed: int, publishers: int) -> None:
+    """One citizen in its own process (``media_bench.py participant``): the clients of a big room share the
+    cores with the worker, so they are spread over processes like real participants' machines. Talks to the
+    benchmark on stdin/stdout: ``waiting <pid>`` → (admitted, all subscriptions up) ``ready`` →
+    ``measure <s>`` → a JSON line of received rates → ``stop``."""
+    import json
+
     BenchClient = client_class()
-    public_id, cookie, tokens = rooms[0]
-    host, citizens = make_clients(BenchClient, base, public_id, cookie, tokens[:joins])
-    BenchClient.fps = 15
-    latencies = []
+    client = BenchClient(f"citizen{seed}", "blue", token=token)
+    client.session, client.counters, client.audio_counters, client.live = session, {}, {}, False
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    try:
+        assert (await client.open(base))["type"] == "waiting"
+        print(f"waiting {client.pid}", flush=True)
+        await client.until(lambda f: f["type"] == "admitted", 120)
+        await wait_frames(client, publishers)
+        print("ready", flush=True)
+        while True:
+            line = (await stdin.readline()).decode().split()
+            if not line or line[0] == "stop":
+                break
+            before, t0 = snapshot(client), time.perf_counter()
+            await asyncio.sleep(float(line[1]))
+            rates, keyframes = rates_since(client, before, time.perf_counter() - t0)
+            print(json.dumps({"rates": rates, "keyframes": keyframes}), flush=True)
+    finally:
+        await client.close()
+
+
+async def expect(child, predicate, timeout: float) -> str:
+    """The next line of a participant process that ``predicate`` accepts (log lines are skipped)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        raw = await asyncio.wait_for(child.stdout.readline(), max(0.1, deadline - time.perf_counter()))
+        if not raw:
+            raise RuntimeError("a participant process ended")
+        line = raw.decode().strip()
+        if predicate(line):
+            return line
+
+
+async def bench_room(base, room, n, seconds, worker_pid, recording: bool | None = None):
+    """A room of ``n``: the host here, each citizen in its own process; the worker's CPU and every
+    subscriber's received frame rate over the same ``seconds``."""
+    import json
+
+    BenchClient = client_class()
+    public_id, cookie, tokens = room
+    host = BenchClient("host", "red", cookie=f"sessionid={cookie}")
+    host.session, host.counters, host.audio_counters, host.live = public_id, {}, {}, False
+    children = []
+    try:
+        assert (await host.open(base))["type"] == "welcome"
+        for i, token in enumerate(tokens[: n - 1]):
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "participant", "--base", base, "--session", public_id, "--token", token,
+                "--seed", str(i + 1), "--publishers", str(n - 1), cwd=Path(__file__).parent,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            children.append(child)
+            line = (await expect(child, lambda x: x.startswith("waiting "), 120)).split()
+            await host.send({"type": "host.admit", "participant": line[1]})
+        for child in children:
+            await expect(child, lambda x: x == "ready", 180)
+        await wait_frames(host, n - 1)
+        await asyncio.sleep(4)  # warm-up
+
+        async def measure() -> dict:
+            for child in children:
+                child.stdin.write(f"measure {seconds}\n".encode())
+            before, cpu0, t0 = snapshot(host), cpu_seconds(worker_pid), time.perf_counter()
+            await asyncio.sleep(seconds)
+            cpu1, t1 = cpu_seconds(worker_pid), time.perf_counter()
+            rates, keyframes = rates_since(host, before, t1 - t0)
+            for child in children:
+                result = json.loads(await expect(child, lambda x: x.startswith("{"), 60))
+                rates += result["rates"]
+                keyframes += result["keyframes"]
+            cpu = (cpu1 - cpu0) / (t1 - t0)
+            streams = n * (n - 1)
+            delivered = sum(rates) / 30  # stream-seconds of a 30 fps source delivered per second
+            return {"n": n, "streams": streams, "cpu": cpu, "per_stream": cpu / streams,
+                    "per_delivered": cpu / delivered if delivered else float("nan"), "min_fps": min(rates),
+                    "mean_fps": sum(rates) / len(rates), "keyframes": keyframes, "load": load()}
+
+        result = await measure()
+        if recording:
+            await host.send({"type": "host.recording", "id": "rec", "on": True})
+            await host.until(lambda f: f["type"] == "room.updated" and f.get("recording") is True)
+            await asyncio.sleep(3)
+            result["recording"] = await measure()
+            await host.send({"type": "host.recording", "id": "rec-off", "on": False})
+            await asyncio.sleep(2)
+        result["sample"] = next(k for k in host.counters.values() if k.sample is not None).check_sample()
+        return result
+    finally:
+        for child in children:
+            if child.returncode is None:
+                with contextlib.suppress(Exception):
+                    child.stdin.write(b"stop\n")
+        for child in children:
+            try:
+                await asyncio.wait_for(child.wait(), 20)
+            except TimeoutError:
+                child.kill()
+        await host.close()
+        await asyncio.sleep(2)
+
+
+def show(label: str, r: dict) -> None:
+    print(f"{label}: n={r['n']} ({r['streams']} subscribed video streams) worker {r['cpu']:.2f} CPU-s/s = "
+          f"{r['per_delivered']:.4f} CPU-s per delivered media-second per stream ({r['per_stream']:.4f} per "
+          f"subscribed stream-second); received fps min {r['min_fps']:.1f} "
+          f"mean {r['mean_fps']:.1f}; keyframes {r['keyframes']}; load {r['load']}", flush=True)
+
+
+async def bench_join(base, room, joins: int):
+    """Admitted → first remote frame at the host (p50/p95), and a third participant joining mid-stream."""
+    BenchClient = client_class()
+    host, citizens = make_clients(BenchClient, room, joins + 1, live=True)
+    latencies, late = [], []
     try:
         assert (await host.open(base))["type"] == "welcome"
         await asyncio.sleep(3)  # the worker claims the room and asks the host to publish
+        stay = None
         for citizen in citizens:
             t0 = await admit(host, citizen, base)
             deadline = time.perf_counter() + 30
-            while not (citizen.pid in host.counters and host.counters[citizen.pid].first_at):
+            others = [host.pid] + ([stay.pid] if stay is not None else [])
+            while not (citizen.pid in host.counters and host.counters[citizen.pid].first_at
+                       and all(p in citizen.counters and citizen.counters[p].first_at for p in others)):
                 if time.perf_counter() > deadline:
-                    raise RuntimeError(f"no frame from {citizen.name}")
-                await asyncio.sleep(0.01)
+                    raise RuntimeError(f"no frame from/to {citizen.name}")
+                await asyncio.sleep(0.005)
             latencies.append(host.counters[citizen.pid].first_at - t0)
+            if stay is None:
+                stay = citizen  # stays: the next ones are joining a running room
+                continue
+            late.append(citizen.counters[host.pid].first_at - t0)  # the joiner's first frame of the host
+            late.append(citizen.counters[stay.pid].first_at - t0)  # and of the one already there
             await citizen.send({"type": "leave", "id": "bye"})
             await citizen.close()
             await asyncio.sleep(1)  # the worker drops the leaver's connections
     finally:
         await host.close()
-    print(f"join → first remote frame at the leader ({len(latencies)} joins): {summary(latencies)}; "
-          f"p95={percentile(latencies, 95) * 1000:.1f} ms")
+        for citizen in citizens:
+            if hasattr(citizen, "reader"):
+                await citizen.close()
+    return latencies, late
 
 
-async def bench_cpu(base, rooms, sizes, seconds, fps, worker_pid):
-    BenchClient = client_class()
-    BenchClient.fps = fps
-    results = []
-    for room_index, n in enumerate(sizes):
-        public_id, cookie, tokens = rooms[room_index]
-        host, citizens = make_clients(BenchClient, base, public_id, cookie, tokens[: n - 1])
+def run_all(args, env) -> None:
+    from room_fanout import make_rooms
+
+    make_source()
+    sizes = args.participants
+    needed = 2 * len(sizes) + len(args.max_room) + 2
+    rooms = iter(make_rooms(needed, citizens=max(max(args.max_room), max(sizes), args.joins + 1) - 1))
+    from django.db import connections
+
+    connections.close_all()
+    print(f"# media bench, one run; load before: {load()}", flush=True)
+    table = {}
+    for relay in ("forward", "relay"):
+        base, procs = start_servers(env, relay)
         try:
-            assert (await host.open(base))["type"] == "welcome"
-            for citizen in citizens:
-                await admit(host, citizen, base)
-            everyone = [host, *citizens]
-            deadline = time.perf_counter() + 60
-            while sum(len(c.counters) for c in everyone) < n * (n - 1):
-                if time.perf_counter() > deadline:
-                    raise RuntimeError("not every subscription came up")
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(5)  # warm-up
-            counts0 = {(c.name, p): k.count for c in everyone for p, k in c.counters.items()}
-            cpu0, t0 = cpu_seconds(worker_pid), time.perf_counter()
-            await asyncio.sleep(seconds)
-            cpu1, t1 = cpu_seconds(worker_pid), time.perf_counter()
-            rates = [(k.count - counts0[(c.name, p)]) / (t1 - t0) for c in everyone for p, k in c.counters.items()]
-            streams = n * (n - 1)
-            per_stream = (cpu1 - cpu0) / (t1 - t0) / streams
-            results.append((n, streams, (cpu1 - cpu0) / (t1 - t0), per_stream, min(rates), sum(rates) / len(rates)))
-            print(f"n={n}: {streams} subscribed video streams; worker CPU {(cpu1 - cpu0) / (t1 - t0):.2f} s/s "
-                  f"= {per_stream:.3f} CPU-s per media-second per stream; decoded fps min {min(rates):.1f} "
-                  f"mean {sum(rates) / len(rates):.1f} (sent {fps})", flush=True)
+            for n in sizes:
+                r = asyncio.run(bench_room(base, next(rooms), n, args.seconds, procs[1].pid))
+                show(f"{relay:7}", r)
+                table[(relay, n)] = r
         finally:
-            for client in [host, *citizens]:
-                await client.close()
-            await asyncio.sleep(2)
-    return results
+            stop_servers(procs)
+    base, procs = start_servers(env, "forward")
+    try:
+        largest = None
+        for n in args.max_room:
+            r = asyncio.run(bench_room(base, next(rooms), n, args.seconds, procs[1].pid))
+            show("max-room", r)
+            if r["min_fps"] >= 29:
+                largest = r
+            else:
+                break
+        if largest:
+            print(f"largest room with every subscriber ≥ 29 fps: {largest['n']} participants "
+                  f"({largest['streams']} streams), worker {largest['cpu']:.2f} CPU-s/s", flush=True)
+        latencies, late = asyncio.run(bench_join(base, next(rooms), args.joins))
+        print(f"admitted → first remote frame ({len(latencies)} joins): {summary(latencies)}; "
+              f"p95={percentile(latencies, 95) * 1000:.1f} ms", flush=True)
+        print(f"joiner of a running room → first frame of each one already there ({len(late)}): {summary(late)}; "
+              f"p95={percentile(late, 95) * 1000:.1f} ms", flush=True)
+        r = asyncio.run(bench_room(base, next(rooms), sizes[-1], args.seconds, procs[1].pid, recording=True))
+        show("recording off", r)
+        show("recording on ", r["recording"])
+        print(f"sample check: {r['sample']}", flush=True)
+    finally:
+        stop_servers(procs)
+    for n in sizes:
+        f, o = table[("forward", n)], table[("relay", n)]
+        print(f"n={n}: forward {f['per_stream']:.4f} vs relay {o['per_stream']:.4f} CPU-s per media-second per "
+              f"stream: {o['per_stream'] / f['per_stream']:.1f}× less; per delivered media-second "
+              f"{f['per_delivered']:.4f} vs {o['per_delivered']:.4f}: {o['per_delivered'] / f['per_delivered']:.1f}× "
+              f"less; fps min {f['min_fps']:.1f} vs "
+              f"{o['min_fps']:.1f}", flush=True)
+    print(f"# load after: {load()}", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["join", "cpu"])
+    parser.add_argument("what", choices=["all", "join", "cpu", "source", "participant"])
+    parser.add_argument("--base")
+    parser.add_argument("--session")
+    parser.add_argument("--token")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--publishers", type=int, default=1)
     parser.add_argument("--joins", type=int, default=20)
-    parser.add_argument("--participants", type=int, nargs="+", default=[2, 3, 4])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--participants", type=int, nargs="+", default=[3, 4])
+    parser.add_argument("--max-room", type=int, nargs="+", default=[4, 6, 8, 9, 10])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--relay", choices=["forward", "relay"], default="forward")
     args = parser.parse_args()
+    if args.what == "source":
+        print(make_source())
+        return
+    if args.what == "participant":
+        setup_django()
+        asyncio.run(participant(args.base, args.session, args.token, args.seed, args.publishers))
+        return
     env = prepare_environment(fresh=True)
     setup_django()
+    if args.what == "all":
+        run_all(args, env)
+        return
     from room_fanout import make_rooms
 
-    if args.what == "join":
-        rooms = make_rooms(1, citizens=args.joins)
-    else:
-        rooms = make_rooms(len(args.participants), citizens=max(args.participants) - 1)
+    make_source()
+    rooms = make_rooms(len(args.participants) + 1, citizens=max(max(args.participants), args.joins + 1) - 1)
     from django.db import connections
 
     connections.close_all()
-    base, procs = start_servers(env)
-    time.sleep(2)
+    base, procs = start_servers(env, args.relay)
     try:
         if args.what == "join":
-            asyncio.run(bench_join(base, rooms, args.joins))
+            latencies, late = asyncio.run(bench_join(base, rooms[0], args.joins))
+            print(f"admitted → first remote frame: {summary(latencies)}; p95={percentile(latencies, 95) * 1000:.1f} ms")
+            print(f"joiner of a running room → first frame: {summary(late)}; p95={percentile(late, 95) * 1000:.1f} ms")
         else:
-            asyncio.run(bench_cpu(base, rooms, args.participants, args.seconds, args.fps, procs[1].pid))
+            for room, n in zip(rooms[1:], args.participants, strict=False):
+                show(args.relay, asyncio.run(bench_room(base, room, n, args.seconds, procs[1].pid)))
     finally:
-        for proc in procs:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_servers(procs)
 
 
 if __name__ == "__main__":

@@ -220,11 +220,12 @@ def room_status(request, session):
 
 
 def _media_expected() -> bool:
-    """Can a media server hear this room at all? Not on the embedded default (no REDIS_URL): the in-memory
-    channel layer lives inside the web process and no media worker can reach it (docs/media.md)."""
+    """Can a media server hear this room at all? With a shared channel layer (Redis) separate media workers
+    can; with the in-process layer only the embedded worker inside this web process can (``MEDIA_EMBEDDED``,
+    the default without REDIS_URL; docs/media.md). Without either the page says so at once."""
     from django.conf import settings
 
-    return "InMemoryChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    return settings.MEDIA_EMBEDDED or "InMemoryChannelLayer" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]
 
 
 def room(request, session):

@@ -1,32 +1,330 @@
 """The path from a participant's incoming tracks to the tracks sent to everyone else, for one room.
 
 One small interface, so that the relay can change without touching the worker: ``RoomRouter.publish``
-(a participant's incoming track arrived), ``RoomRouter.outgoing`` (a track carrying a publisher's media to
-one subscriber) and ``RoomRouter.unpublish``. Today the relay is aiortc's: every outgoing track pulls
-decoded frames from ``MediaRelay`` and is re-encoded by its own sender (decode → re-encode). A later relay
-that forwards encoded frames replaces this module only.
+(a participant's incoming track arrived, with its ``RTCRtpReceiver``), ``RoomRouter.outgoing`` (tracks
+carrying a publisher's media to one subscriber), ``RoomRouter.bind`` (the sender of an outgoing track, for
+its keyframe requests) and ``RoomRouter.unpublish``.
 
-The host's controls are enforced here, on the media: an outgoing track asks ``allowed(publisher, kind)``
-(fed from the room state in PostgreSQL) for every frame, and sends silence or black instead of a muted or
-stopped publisher's media, whatever their client keeps sending.
+Two relays (``MEDIA_RELAY``; docs/media.md, "The router"):
+
+* ``forward`` (the default): **encoded** frames are forwarded. aiortc 1.16 has no public API for them, so
+  each incoming receiver gets a tap on its decoder queue (:class:`EncodedTap`): the depacketised frames
+  (``JitterFrame``: VP8 or Opus bytes and the receiver's timestamp) come to the room's :class:`Source`
+  instead of the decoder thread, which then never decodes anything. Each outgoing track
+  (:class:`ForwardTrack`) returns ``av.Packet`` objects, which ``RTCRtpSender`` only packs (its own SSRC,
+  sequence numbers and VP8 picture ids). Keyframes: a new subscriber, a re-publish, a subscriber's PLI/FIR
+  and a stalled jitter buffer ask the publisher for one (at most one a second per publisher); a subscriber
+  starts at a keyframe.
+* ``relay``: aiortc's ``MediaRelay``; every subscriber's sender decodes and re-encodes (kept for the
+  benchmark's comparison).
+
+The host's controls are enforced here, on the media: every frame asks ``allowed(publisher, kind)`` (fed from
+the room state in PostgreSQL): a muted publisher's audio becomes encoded Opus silence, a stopped video black
+keyframes (also while the publisher sends nothing), and lifting the stop resumes at a keyframe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fractions
+import logging
+import queue
+import struct
+import time
 from collections.abc import Callable
 
 import av
 import numpy
-from aiortc import MediaStreamTrack
+from aiortc import MediaStreamTrack, RTCRtpSender
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
+logger = logging.getLogger(__name__)
+
 Allowed = Callable[[str, str], bool]  # (publisher pid, "audio" | "video") -> forward the real media?
+
+KEYFRAME_INTERVAL = 1.0  # seconds: an unanswered keyframe request is repeated at most this often
+KEYFRAME_MIN_INTERVAL = 0.25  # ... and once a keyframe answered it, a new request may follow after this
+STALL_SECONDS = 0.3  # video packets arrive but no frame left the jitter buffer for this long: reset it
+STALL_PACKETS = 8  # ... and at least this many packets came meanwhile (not a pause of the sender)
+BLACK_INTERVAL = 0.5  # a stopped video that sends nothing gets a black keyframe this often
+QUEUE_FRAMES = 120  # per outgoing track: a sender this far behind drops frames (video: until a keyframe)
+OPUS_SILENCE = b"\xf8\xff\xfe"  # one 20 ms Opus frame of silence (CELT, full band)
+CLOCK = {"audio": 48000, "video": 90000}
+
+
+def is_vp8_keyframe(data: bytes) -> bool:
+    """A VP8 key frame: the frame tag's P bit is 0 and the start code 9d 01 2a follows (RFC 6386, 9.1)."""
+    return len(data) >= 10 and not data[0] & 1 and data[3:6] == b"\x9d\x01\x2a"
+
+
+def vp8_size(data: bytes) -> tuple[int, int]:
+    width, height = struct.unpack_from("<HH", data, 6)
+    return width & 0x3FFF, height & 0x3FFF
+
+
+_black: dict[tuple[int, int], bytes] = {}
+
+
+def black_keyframe(width: int, height: int) -> bytes:
+    """An encoded VP8 key frame, all black, of this size (encoded once per size, a few hundred bytes)."""
+    size = (max(16, width - width % 2), max(16, height - height % 2))
+    if size not in _black:
+        codec = av.CodecContext.create("libvpx", "w")
+        codec.width, codec.height = size
+        codec.pix_fmt, codec.time_base = "yuv420p", fractions.Fraction(1, 30)
+        yuv = numpy.full((size[1] * 3 // 2, size[0]), 128, dtype=numpy.uint8)
+        yuv[: size[1]] = 16  # black in limited-range YUV
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = 0
+        packets = [*codec.encode(frame), *codec.encode(None)]
+        _black[size] = bytes(packets[0])
+    return _black[size]
+
+
+class EncodedTap:
+    """Replaces an ``RTCRtpReceiver``'s decoder queue: encoded frames go to ``on_frame``, never to the decoder.
+
+    The receiver puts ``(codec, JitterFrame)`` here from the event loop (``_handle_rtp_packet``); its decoder
+    thread blocks on ``get()`` until the receiver stops and puts ``None``, which ends the thread and the track.
+    """
+
+    def __init__(self, on_frame: Callable):
+        self.on_frame = on_frame
+        self._inner: queue.Queue = queue.Queue()
+
+    def put(self, item) -> None:
+        if item is None:
+            self._inner.put(None)
+            return
+        codec, frame = item
+        try:
+            self.on_frame(codec, frame)
+        except Exception:  # noqa: BLE001 - one bad frame never kills the receiver
+            logger.exception("forwarding a frame failed")
+
+    def get(self, *args, **kwargs):
+        return self._inner.get(*args, **kwargs)
+
+
+class Source:
+    """One publisher's incoming track of one kind, forwarded encoded to its subscribers (``sinks``)."""
+
+    def __init__(self, router: RoomRouter, publisher: str, kind: str, receiver):
+        self.router, self.publisher, self.kind, self.receiver = router, publisher, kind, receiver
+        self.sinks: set[ForwardTrack] = set()
+        self.ssrc: int | None = None
+        self.size = (320, 240)
+        self.broken = kind == "video"  # drop delta frames until a keyframe (the start, a stall, a resume)
+        self.was_allowed = True
+        self.last_frame_at = self.last_packet_at = time.monotonic()
+        self.last_black_at = 0.0
+        self.packets_since_frame = 0
+        self.frames = self.keyframes = self.stalls = self.keyframe_requests = 0
+        self._last_request = -KEYFRAME_INTERVAL
+        self._keyframe_since_request = True
+        self._pending: asyncio.TimerHandle | None = None
+        self.ended = False
+        self._install(receiver)
+
+    # --- the receiver's side ---------------------------------------------------------------------------------
+
+    def _install(self, receiver) -> None:
+        receiver._RTCRtpReceiver__decoder_queue = EncodedTap(self.on_frame)  # before receive() starts the thread
+        original = receiver._handle_rtp_packet
+        rtx = receiver._RTCRtpReceiver__rtx_ssrc
+
+        async def handle_rtp_packet(packet, arrival_time_ms):
+            if packet.ssrc not in rtx:
+                self.ssrc = packet.ssrc
+            self.last_packet_at = time.monotonic()
+            self.packets_since_frame += 1
+            await original(packet, arrival_time_ms=arrival_time_ms)
+            if (self.kind == "video" and self.packets_since_frame >= STALL_PACKETS
+                    and self.last_packet_at - self.last_frame_at > STALL_SECONDS):
+                self.stalled()
+
+        receiver._handle_rtp_packet = handle_rtp_packet
+
+    def stalled(self) -> None:
+        """Packets keep coming but the jitter buffer gives no frame: a packet is lost for good (aiortc would
+        wait for 512 more packets). Start afresh at the next packet and ask for a keyframe."""
+        jitter = self.receiver._RTCRtpReceiver__jitter_buffer
+        jitter._packets = [None] * jitter.capacity
+        jitter._origin = None
+        self.stalls += 1
+        self.broken = True
+        self.last_frame_at = time.monotonic()
+        self.packets_since_frame = 0
+        logger.info("%s video: jitter buffer stalled, asking for a keyframe", self.publisher)
+        self.request_keyframe()
+
+    def on_frame(self, codec, frame) -> None:
+        """A depacketised encoded frame (``JitterFrame``) arrived from the publisher."""
+        now = time.monotonic()
+        self.last_frame_at = now
+        self.packets_since_frame = 0
+        self.frames += 1
+        data, timestamp = frame.data, frame.timestamp
+        if self.kind == "audio":
+            if not self.router.allowed(self.publisher, "audio"):
+                data = OPUS_SILENCE
+            self.deliver(data, timestamp, key=True)
+            return
+        keyframe = is_vp8_keyframe(data)
+        if keyframe:
+            self.keyframes += 1
+            self._keyframe_since_request = True
+            self.size = vp8_size(data)
+        allowed = self.router.allowed(self.publisher, "video")
+        if allowed and not self.was_allowed:
+            self.broken = True  # the stop is lifted: resume at a keyframe (black until it comes)
+        self.was_allowed = allowed
+        if not allowed:
+            self.send_black(timestamp)  # stopped by the host: black, whatever the camera sends
+            return
+        if self.broken:
+            if not keyframe:
+                self.request_keyframe()  # throttled: keeps asking until one comes; the deltas are useless
+                return
+            self.broken = False
+        self.deliver(data, timestamp, key=keyframe)
+
+    def send_black(self, timestamp: int | None = None) -> None:
+        self.last_black_at = time.monotonic()
+        self.deliver(black_keyframe(*self.size), timestamp, key=True, black=True)
+
+    def deliver(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False) -> None:
+        for sink in list(self.sinks):
+            sink.push(data, timestamp, key=key, black=black)
+
+    # --- keyframes ---------------------------------------------------------------------------------------------
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe (PLI): at most one a second while a request is unanswered, at
+        most four a second once keyframes come; a request inside the interval is sent at its end."""
+        if self.kind != "video" or self.ended:
+            return
+        answered = self._keyframe_since_request
+        wait = self._last_request + (KEYFRAME_MIN_INTERVAL if answered else KEYFRAME_INTERVAL) - time.monotonic()
+        if wait > 0:
+            if self._pending is None:
+                self._pending = asyncio.get_running_loop().call_later(wait, self._send_pli)
+            return
+        self._send_pli()
+
+    def _send_pli(self) -> None:
+        self._pending = None
+        if self.ended or self.ssrc is None:
+            if not self.ended:  # no packet yet: the first keyframe is on its way anyway; ask again soon
+                self._pending = asyncio.get_running_loop().call_later(0.2, self._send_pli)
+            return
+        self._last_request = time.monotonic()
+        self._keyframe_since_request = False
+        self.keyframe_requests += 1
+        asyncio.ensure_future(self.receiver._send_rtcp_pli(self.ssrc))
+
+    def tick(self, now: float) -> None:
+        """A stopped video whose publisher sends nothing still shows black, not a frozen picture."""
+        if self.kind == "video" and not self.router.allowed(self.publisher, "video"):
+            self.was_allowed = False
+            if now - self.last_frame_at >= BLACK_INTERVAL and now - self.last_black_at >= BLACK_INTERVAL:
+                self.send_black()
+
+    def end(self) -> None:
+        self.ended = True
+        if self._pending is not None:
+            self._pending.cancel()
+        for sink in list(self.sinks):
+            sink.push_end()
+        self.sinks.clear()
+
+
+class ForwardTrack(MediaStreamTrack):
+    """A publisher's encoded media for one subscriber (or a recorder): ``recv()`` returns ``av.Packet``.
+
+    Timestamps are rewritten to one continuous timeline per track (the real frames, the black frames made
+    here and a resumed stream follow on without a jump back); a new track starts at a keyframe.
+    """
+
+    def __init__(self, source: Source):
+        super().__init__()
+        self.kind = source.kind
+        self.source = source
+        self.rate = CLOCK[source.kind]
+        self.time_base = fractions.Fraction(1, self.rate)
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.waiting_keyframe = source.kind == "video"
+        self._timeline: object = None
+        self._offset = 0
+        self._last: int | None = None
+        self._last_wall = 0.0
+        self.sent = self.sent_keyframes = 0
+        self.started = False  # nothing is queued before the sender (or recorder) reads: no stale start
+        source.sinks.add(self)
+
+    def push(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False) -> None:
+        if self.readyState != "live" or not self.started:
+            return
+        if black:
+            self.waiting_keyframe = True  # the real deltas must not follow a black keyframe
+        elif self.waiting_keyframe:
+            if not key:
+                self.source.request_keyframe()
+                return
+            self.waiting_keyframe = False
+        if self.queue.qsize() >= QUEUE_FRAMES:  # a stuck sender: drop what is queued, restart at a keyframe
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            if self.kind == "video":
+                self.waiting_keyframe = not key
+                self.source.request_keyframe()
+        now = time.monotonic()
+        timeline = "black" if timestamp is None else self.source
+        if timestamp is None:
+            timestamp = int(now * self.rate)
+        if timeline is not self._timeline or self._last is None:
+            follow = 0 if self._last is None else self._last + max(1, int((now - self._last_wall) * self.rate))
+            self._offset = follow - timestamp
+            self._timeline = timeline
+        pts = timestamp + self._offset
+        if self._last is not None and pts < self._last:  # never backwards
+            pts = self._last
+        self._last, self._last_wall = pts, now
+        packet = av.Packet(data)
+        packet.pts = packet.dts = pts
+        packet.time_base = self.time_base
+        self.queue.put_nowait((packet, key, now))
+
+    def push_end(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def recv(self) -> av.Packet:
+        packet, _, _ = await self.recv_item()
+        return packet
+
+    async def recv_item(self) -> tuple[av.Packet, bool, float]:
+        """The next packet, whether it is a keyframe, and its arrival time (monotonic); for the recorder."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        if not self.started:  # the subscriber's connection is up: ask for the keyframe it starts at
+            self.started = True
+            self.source.request_keyframe()
+        item = await self.queue.get()
+        if item is None:
+            self.stop()
+            raise MediaStreamError
+        self.sent += 1
+        self.sent_keyframes += item[1]
+        return item
+
+    def stop(self) -> None:
+        self.source.sinks.discard(self)
+        super().stop()
 
 
 class GatedTrack(MediaStreamTrack):
-    """A publisher's media for one subscriber: the real frames while allowed, silence or black otherwise."""
+    """The ``relay`` mode: a publisher's decoded media for one subscriber, silence or black when gated."""
 
     def __init__(self, source: MediaStreamTrack, publisher: str, allowed: Allowed):
         super().__init__()
@@ -61,20 +359,74 @@ class GatedTrack(MediaStreamTrack):
         return black
 
 
+def _codecs(kind: str) -> list:
+    """VP8 (with its retransmissions) for video, Opus for audio: what the recorder and browsers agree on."""
+    wanted = ("video/vp8", "video/rtx") if kind == "video" else ("audio/opus",)
+    return [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.mimeType.lower() in wanted]
+
+
+def prefer_codecs(pc) -> None:
+    """Limit a peer connection's transceivers to VP8 and Opus: call it after ``addTrack`` (an offer) or
+    after ``setRemoteDescription`` of an offer, before ``createAnswer`` (an answer)."""
+    for transceiver in pc.getTransceivers():
+        if transceiver.kind not in CLOCK:
+            continue
+        transceiver.setCodecPreferences(_codecs(transceiver.kind))
+        if transceiver._codecs:  # an answer: the common codecs are already chosen; keep VP8 / Opus only
+            base = [c for c in transceiver._codecs if c.mimeType.lower() in ("video/vp8", "audio/opus")]
+            types = {c.payloadType for c in base}
+            rtx = [c for c in transceiver._codecs
+                   if c.mimeType.lower() == "video/rtx" and c.parameters.get("apt") in types]  # VP8's only
+            if base:
+                transceiver._codecs = base + rtx
+
+
+def tappable(receiver) -> bool:
+    """The aiortc 1.16 receiver internals the forwarding relies on are there (checked, never assumed)."""
+    return all(hasattr(receiver, name) for name in (
+        "_RTCRtpReceiver__decoder_queue", "_RTCRtpReceiver__jitter_buffer", "_RTCRtpReceiver__rtx_ssrc",
+        "_handle_rtp_packet", "_send_rtcp_pli"))
+
+
 class RoomRouter:
     """Who publishes what in one room, and the outgoing tracks made from it."""
 
-    def __init__(self, allowed: Allowed):
-        self.allowed = allowed
+    def __init__(self, allowed: Allowed, mode: str = "forward"):
+        if mode not in ("forward", "relay"):
+            raise ValueError(f"unknown relay mode {mode!r}")
+        self.allowed, self.mode = allowed, mode
         self.relay = MediaRelay()
         self.incoming: dict[str, dict[str, MediaStreamTrack]] = {}  # pid -> kind -> track
+        self.sources: dict[str, dict[str, Source]] = {}  # pid -> kind -> source (forward mode)
+        self._ticker: asyncio.Task | None = None
 
-    def publish(self, pid: str, track: MediaStreamTrack) -> None:
+    def publish(self, pid: str, track: MediaStreamTrack, receiver=None) -> None:
+        """``track`` arrived on ``pid``'s publish connection, from ``receiver`` (needed to forward encoded
+        frames; without it the track is relayed decoded)."""
         self.incoming.setdefault(pid, {})[track.kind] = track
+        if self.mode == "forward" and receiver is not None and not tappable(receiver):
+            logger.warning("aiortc's receiver internals changed (not 1.16?): relaying %s's %s decoded", pid, track.kind)
+            receiver = None
+        if self.mode == "forward" and receiver is not None:
+            old = self.sources.setdefault(pid, {}).pop(track.kind, None)
+            if old is not None:
+                old.end()
+            self.sources[pid][track.kind] = Source(self, pid, track.kind, receiver)
+            if self._ticker is None:
+                self._ticker = asyncio.ensure_future(self._tick())
 
     def unpublish(self, pid: str) -> None:
+        for source in self.sources.pop(pid, {}).values():
+            source.end()
         for track in self.incoming.pop(pid, {}).values():
             track.stop()
+
+    def close(self) -> None:
+        for pid in list(self.incoming):
+            self.unpublish(pid)
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     def publishers(self) -> list[str]:
         return [pid for pid, tracks in self.incoming.items() if tracks]
@@ -82,8 +434,29 @@ class RoomRouter:
     def outgoing(self, publisher: str) -> list[MediaStreamTrack]:
         """New tracks (audio first, then video) carrying ``publisher``'s media to one subscriber."""
         tracks = self.incoming.get(publisher, {})
-        return [GatedTrack(self.relay.subscribe(tracks[kind], buffered=False), publisher, self.allowed)
-                for kind in ("audio", "video") if kind in tracks]
+        sources = self.sources.get(publisher, {})
+        out: list[MediaStreamTrack] = []
+        for kind in ("audio", "video"):
+            if kind in sources:
+                out.append(ForwardTrack(sources[kind]))
+            elif kind in tracks:
+                out.append(GatedTrack(self.relay.subscribe(tracks[kind], buffered=False), publisher, self.allowed))
+        return out
+
+    @staticmethod
+    def bind(sender, track: MediaStreamTrack) -> None:
+        """The subscriber's PLI/FIR on ``sender`` asks the publisher for a keyframe (aiortc's own handler only
+        flags its encoder, which forwarding never uses)."""
+        if isinstance(track, ForwardTrack):
+            sender._send_keyframe = track.source.request_keyframe
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(BLACK_INTERVAL / 2)
+            now = time.monotonic()
+            for sources in list(self.sources.values()):
+                for source in list(sources.values()):
+                    source.tick(now)
 
 
-__all__ = ["GatedTrack", "MediaStreamError", "RoomRouter"]
+__all__ = ["ForwardTrack", "GatedTrack", "MediaStreamError", "RoomRouter", "Source", "prefer_codecs"]

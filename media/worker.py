@@ -26,6 +26,7 @@ import logging
 import os
 import random
 import socket
+import time
 from dataclasses import dataclass, field
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
@@ -34,7 +35,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from media import recorder
-from media.router import RoomRouter
+from media.router import RoomRouter, prefer_codecs
 from signaling.services import media_group, participant_group
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,45 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end
 """
+
+
+class LocalClaims:
+    """The room claims of the embedded default (no ``REDIS_URL``): the one in-process worker holds them in
+    memory. The same calls as the Redis client the worker uses (``set`` NX with a TTL, ``get``, the renew
+    and release scripts), so the worker's code is the same in both modes."""
+
+    def __init__(self):
+        self.values: dict[str, tuple[str, float]] = {}  # key -> (value, expiry on the monotonic clock)
+
+    def _live(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is None or value[1] < time.monotonic():
+            self.values.pop(key, None)
+            return None
+        return value[0]
+
+    async def set(self, key: str, value: str, nx: bool = False, px: int | None = None, ex: int | None = None):
+        if nx and self._live(key) is not None:
+            return None
+        ttl = px / 1000 if px is not None else ex if ex is not None else 10 ** 9
+        self.values[key] = (value, time.monotonic() + ttl)
+        return True
+
+    async def get(self, key: str):
+        value = self._live(key)
+        return value.encode() if value is not None else None
+
+    async def eval(self, script: str, numkeys: int, key: str, owner: str, *args):
+        if self._live(key) != owner:
+            return 0
+        if script == RENEW:
+            self.values[key] = (owner, time.monotonic() + int(args[0]) / 1000)
+        else:
+            self.values.pop(key, None)
+        return 1
+
+    async def aclose(self) -> None:
+        pass
 
 
 def claim_key(room_id: int) -> str:
@@ -66,6 +106,13 @@ class RoomMedia:
     subscriptions: dict[tuple[str, str], RTCPeerConnection] = field(default_factory=dict)  # (sub, pub) -> pc
     ready: set[str] = field(default_factory=set)  # admitted participants told ``media.ready`` by this worker
     recording: dict[str, recorder.Segment] = field(default_factory=dict)  # pid -> the segment being written
+    # The room's events reach the worker at once (not only at the next poll): its own channel joins the
+    # participant groups of the admitted, and any frame there triggers a state refresh (``watch``).
+    events: str | None = None
+    watched: set[str] = field(default_factory=set)
+    nudge: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tasks: list = field(default_factory=list)
 
     def participant(self, pid: str) -> dict | None:
         return (self.state.get("participants") or {}).get(pid)
@@ -101,8 +148,9 @@ def ice_configuration(worker_id: str = "media") -> RTCConfiguration:
 
 
 class MediaWorker:
-    def __init__(self, worker_id: str | None = None):
+    def __init__(self, worker_id: str | None = None, relay: str | None = None):
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.relay = relay or settings.MEDIA_RELAY  # "forward" (encoded frames) or "relay" (decode/re-encode)
         self.rooms: dict[int, RoomMedia] = {}
         self.ttl_ms = int(settings.MEDIA_CLAIM_TTL_SECONDS * 1000)
         self.stopping = asyncio.Event()
@@ -114,7 +162,7 @@ class MediaWorker:
 
         self.layer = get_channel_layer()
         self.channel = await self.layer.new_channel()
-        self.redis = redis.from_url(settings.REDIS_URL)
+        self.redis = redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else LocalClaims()
         logger.info("media worker %s started", self.worker_id)
         tasks = [asyncio.create_task(coro) for coro in (self.claim_loop(), self.state_loop(), self.receive_loop())]
         try:
@@ -159,11 +207,14 @@ class MediaWorker:
                 await self.take(room_id, session_id)
 
     async def take(self, room_id: int, session_id: int) -> None:
-        room = RoomMedia(room_id, session_id, RoomRouter(lambda pid, kind: self.allowed(room, pid, kind)))
+        room = RoomMedia(room_id, session_id,
+                         RoomRouter(lambda pid, kind: self.allowed(room, pid, kind), mode=self.relay))
         self.rooms[room_id] = room
         await self.layer.group_add(media_group(room_id), self.channel)
         taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
         logger.info("media worker %s holds room %s%s", self.worker_id, room_id, " (taken over)" if taken_over else "")
+        room.events = await self.layer.new_channel()
+        room.tasks = [asyncio.create_task(self.watch(room)), asyncio.create_task(self.on_nudge(room))]
         await self.refresh(room)  # everyone admitted is told media.ready: (re)negotiate with this worker
 
     async def release(self, room_id: int) -> None:
@@ -174,9 +225,12 @@ class MediaWorker:
             await self.stop_recording(room, pid)
         for pc in [*room.publish.values(), *room.subscriptions.values()]:
             await pc.close()
-        for pid in list(room.router.incoming):
-            room.router.unpublish(pid)
+        room.router.close()
+        for task in room.tasks:
+            task.cancel()
         try:
+            for pid in room.watched:
+                await self.layer.group_discard(participant_group(room.session_id, pid), room.events)
             await self.layer.group_discard(media_group(room_id), self.channel)
             await self.redis.eval(RELEASE, 1, claim_key(room_id), self.worker_id)
         except Exception:  # noqa: BLE001 - the TTL frees it anyway
@@ -195,11 +249,44 @@ class MediaWorker:
                     logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
             await asyncio.sleep(settings.MEDIA_STATE_POLL_SECONDS)
 
+    async def watch(self, room: RoomMedia) -> None:
+        """Any room frame to an admitted participant (an admission, a mute, a departure, the recording
+        switch) nudges a refresh: the media follows the room without waiting for the next poll."""
+        while True:
+            try:
+                message = await self.layer.receive(room.events)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the poll still runs
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") == "room.frame":
+                room.nudge.set()
+
+    async def on_nudge(self, room: RoomMedia) -> None:
+        while True:
+            await room.nudge.wait()
+            room.nudge.clear()
+            try:
+                await self.refresh(room)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001
+                logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
+
     async def refresh(self, room: RoomMedia) -> None:
+        async with room.lock:
+            await self._refresh(room)
+
+    async def _refresh(self, room: RoomMedia) -> None:
         state = await database_sync_to_async(_room_state, thread_sensitive=False)(room.room_id)
         if state is None:
             return
         room.state = state
+        for pid in state.get("participants") or {}:
+            if room.admitted(pid) and pid not in room.watched and room.events:
+                room.watched.add(pid)
+                await self.layer.group_add(participant_group(room.session_id, pid), room.events)
         for pid in list(room.publish):
             if not room.admitted(pid):  # left, removed, dropped for good, or the session ended
                 await self.drop(room, pid)
@@ -294,9 +381,11 @@ class MediaWorker:
 
         @pc.on("track")
         def on_track(track):
-            room.router.publish(pid, track)
+            receiver = next((t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None)
+            room.router.publish(pid, track, receiver)
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        prefer_codecs(pc)  # VP8 and Opus: forwarded as they come, recorded as they are
         await pc.setLocalDescription(await pc.createAnswer())
         await self.send(room, pid, {"type": "rtc.answer", "pc": "publish", "sdp": pc.localDescription.sdp})
         await self.sync_recording(room)  # a re-publish (reconnection) continues the recording in a new segment
@@ -314,7 +403,8 @@ class MediaWorker:
             return
         pc = RTCPeerConnection(ice_configuration(self.worker_id))
         for track in tracks:
-            pc.addTrack(track)
+            room.router.bind(pc.addTrack(track), track)  # the subscriber's PLI asks the publisher for a keyframe
+        prefer_codecs(pc)
         room.subscriptions[(subscriber, publisher)] = pc
         await pc.setLocalDescription(await pc.createOffer())
         p = room.participant(publisher) or {}
@@ -340,3 +430,22 @@ class MediaWorker:
 
     async def send(self, room: RoomMedia, pid: str, frame: dict) -> None:
         await self.layer.group_send(participant_group(room.session_id, pid), {"type": "room.frame", "frame": frame})
+
+
+_embedded: asyncio.Task | None = None
+
+
+def start_embedded() -> asyncio.Task | None:
+    """The embedded default (``make run``, no ``REDIS_URL``): one media worker inside the web process, on its
+    event loop, with the in-process channel layer and in-process room claims (``LocalClaims``). Started
+    once, by the ASGI application's first call (project/asgi.py); production runs ``manage.py media_worker``
+    processes instead (``MEDIA_EMBEDDED`` is off when ``REDIS_URL`` is set)."""
+    global _embedded
+    if _embedded is None or _embedded.done():
+        from media import network
+
+        loop = asyncio.get_running_loop()
+        network.apply(loop, settings.MEDIA_BIND_ADDRESSES, settings.MEDIA_UDP_PORT_MIN, settings.MEDIA_UDP_PORT_MAX)
+        _embedded = loop.create_task(MediaWorker(f"embedded-{os.getpid()}").run())
+        logger.info("embedded media worker started in the web process")
+    return _embedded

@@ -10,15 +10,26 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from notifications.sms import refuse_console_in_production  # noqa: E402
 from signaling.routing import websocket_urlpatterns  # noqa: E402
 
 refuse_console_in_production()  # no production server with an SMS backend that sends nothing
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+async def application(scope, receive, send):
+    """The router; on the embedded default (``MEDIA_EMBEDDED``, no Redis) its first call also starts the
+    in-process media worker (docs/media.md, "Processes")."""
+    if settings.MEDIA_EMBEDDED:
+        from media.worker import start_embedded
+
+        start_embedded()
+    return await router(scope, receive, send)

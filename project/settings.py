@@ -464,6 +464,13 @@ WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)
 MEDIA_CLAIM_TTL_SECONDS = env_float("MEDIA_CLAIM_TTL_SECONDS", 10.0)
 MEDIA_CLAIM_INTERVAL_SECONDS = env_float("MEDIA_CLAIM_INTERVAL_SECONDS", 2.0)
 MEDIA_STATE_POLL_SECONDS = env_float("MEDIA_STATE_POLL_SECONDS", 0.5)
+# "forward": the worker forwards encoded VP8/Opus frames (docs/media.md); "relay": the old decode/re-encode
+# relay (aiortc's MediaRelay), kept for the benchmark's comparison.
+MEDIA_RELAY = os.environ.get("MEDIA_RELAY", "forward")
+# The embedded default (no REDIS_URL, `make run`): one media worker runs inside the web process (in-process
+# channel layer and room claims), so rooms have live media with no extra process. Off with Redis: production
+# runs `manage.py media_worker` processes.
+MEDIA_EMBEDDED = env_bool("MEDIA_EMBEDDED", not REDIS_URL)
 # Where the media worker's ICE host candidates listen (media/network.py): addresses (default: every interface
 # but loopback, as aioice does) and a UDP port range to open in the firewall (0 and 0: any port).
 MEDIA_BIND_ADDRESSES = env_list("MEDIA_BIND_ADDRESSES", [])

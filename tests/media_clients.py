@@ -20,8 +20,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "red": (220, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 220),
+    "magenta": (200, 30, 200), "cyan": (30, 200, 200), "yellow": (210, 210, 30),
 }
-TONES: dict[str, float] = {"red": 440.0, "green": 660.0, "blue": 880.0}
+TONES: dict[str, float] = {"red": 440.0, "green": 660.0, "blue": 880.0,
+                           "magenta": 550.0, "cyan": 770.0, "yellow": 990.0}
 
 VIDEO_WIDTH, VIDEO_HEIGHT = 320, 240
 AUDIO_RATE = 48000
@@ -178,6 +180,7 @@ class TrackProbe:
         self.last_colour: str | None = None
         self.last_rgb: tuple[int, int, int] | None = None
         self.colour_seen_at: dict[str, float] = {}
+        self.black_run = 0  # consecutive black frames up to the last one
         # audio
         self.rate: int | None = None
         self.audio_format: str | None = None
@@ -209,6 +212,7 @@ class TrackProbe:
     def _on_video(self, frame: av.VideoFrame, now: float) -> None:
         self.last_rgb = mean_colour(frame)
         self.last_colour = nearest_colour(self.last_rgb)
+        self.black_run = self.black_run + 1 if max(self.last_rgb) < BLACK_LEVEL else 0
         if self.last_colour is not None:
             self.colour_seen_at[self.last_colour] = now
 
@@ -295,6 +299,15 @@ class TrackProbe:
         while not (self.frames >= target and self.last_rgb and max(self.last_rgb) > 40):
             if time.monotonic() >= deadline or self.ended:
                 raise AssertionError(f"no picture within {timeout}s: {self.describe()}")
+            await asyncio.sleep(self.POLL)
+
+    async def wait_for_black(self, timeout: float, frames: int = 10) -> None:
+        """Wait until ``frames`` consecutive black frames have arrived: a stopped video shows black, and
+        frames keep coming (not a frozen last picture)."""
+        deadline = time.monotonic() + timeout
+        while self.black_run < frames:
+            if time.monotonic() >= deadline or self.ended:
+                raise AssertionError(f"no {frames} black frames in a row within {timeout}s: {self.describe()}")
             await asyncio.sleep(self.POLL)
 
     async def wait_for_silence(self, timeout: float, quiet_for: float = 0.5) -> float:

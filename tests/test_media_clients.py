@@ -47,7 +47,7 @@ def test_nearest_colour_black_is_none(rgb):
     assert nearest_colour(rgb) is None
 
 
-@pytest.mark.parametrize("rgb", [(255, 255, 255), (128, 128, 128), (200, 200, 30)])
+@pytest.mark.parametrize("rgb", [(255, 255, 255), (128, 128, 128), (120, 60, 0)])
 def test_nearest_colour_far_from_palette_is_none(rgb):
     assert nearest_colour(rgb) is None
 

@@ -115,6 +115,10 @@ def test_the_page_knows_when_no_media_server_can_exist(client, office_tree, make
     room = open_room(office_tree, make_user)
     url = reverse("frontend:room", args=[room["session"].public_id])
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.MEDIA_EMBEDDED = False
     assert 'data-media="none"' in client.get(url).content.decode()
+    settings.MEDIA_EMBEDDED = True  # the embedded default (make run): the worker runs inside the web process
+    assert 'data-media="expected"' in client.get(url).content.decode()
+    settings.MEDIA_EMBEDDED = False
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
     assert 'data-media="expected"' in client.get(url).content.decode()

@@ -192,8 +192,8 @@
       state.unmuteRequested = !!p.unmute_requested; applyLocalTracks();
     }
   }
-  // No media server: say so in plain words (instead of showing only our own tile). On the embedded default
-  // (no REDIS_URL) there can be none; otherwise wait for media.ready, and clear the notice when it comes.
+  // No media server: say so in plain words (instead of showing only our own tile). With the in-process
+  // channel layer and no embedded worker there can be none; otherwise wait for media.ready, and clear the notice when it comes.
   function waitForMedia() {
     if (state.mediaReady || state.mediaTimer) return;
     if (app.dataset.media === "none") { $("media-status").textContent = T.media_none; show("media-status", true); return; }
