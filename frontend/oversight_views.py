@@ -22,14 +22,13 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import CaseField
 from cases.workflow import CaseState
+from frontend.period_fields import CUSTOM, add_period_fields
 from offices.models import Office, OfficeKind, Tier
-from oversight import access, periods, services
+from oversight import access, services
 from scheduling.models import MatterKind
 from sessions.models import SessionKind, SessionStatus
 
 PUBLIC_PAGE_SIZE = 20
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-CUSTOM = "custom"  # the period selector's "dates below" choice
 
 
 class PeriodForm(forms.Form):
@@ -39,17 +38,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from"] = forms.DateField(
-            label=gettext_lazy("Từ ngày"), required=False, input_formats=DATE_INPUT_FORMATS,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        self.fields["to"] = forms.DateField(
-            label=gettext_lazy("Đến ngày"), required=False, input_formats=DATE_INPUT_FORMATS,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        year = periods.report_year(today)
-        choices = [(CUSTOM, _("Khoảng thời gian tự chọn (nhập ngày bên dưới)"))]
-        for y in (year, year - 1):
-            choices.append((str(y), [(p.key, str(p.label)) for p in periods.periods_of(y)]))
-        self.fields["period"].choices = choices
+        add_period_fields(self, today)
 
     def clean(self):
         data = super().clean()

@@ -20,11 +20,10 @@ from django.views.decorators.http import require_GET
 from core.errors import DomainError
 from documents import services
 from documents.api import reception_log_response
+from frontend.period_fields import add_period_fields
 from offices.models import Office
 from oversight import periods
 
-CUSTOM = "custom"
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 # Beyond this many offices in scope (an inspector of a province or of the centre) the office is typed as a
 # code instead of picked from a list.
 MAX_OFFICE_CHOICES = 300
@@ -50,18 +49,7 @@ class ReceptionLogForm(forms.Form):
             widget = (forms.HiddenInput() if count == 1
                       else forms.Select(choices=[(o.code, f"{o.name} ({o.code})") for o in offices]))
             self.fields["office"] = forms.CharField(label=gettext_lazy("Cơ quan"), max_length=32, widget=widget)
-        self.fields["from"] = forms.DateField(
-            label=gettext_lazy("Từ ngày"), required=False, input_formats=DATE_INPUT_FORMATS,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        self.fields["to"] = forms.DateField(
-            label=gettext_lazy("Đến ngày"), required=False, input_formats=DATE_INPUT_FORMATS,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        year = periods.report_year(today)
-        choices = [(CUSTOM, _("Khoảng thời gian tự chọn (nhập ngày bên dưới)"))]
-        for y in (year, year - 1):
-            choices.append((str(y), [(p.key, f"{p.label} ({p.start:%d/%m/%Y} – {p.end:%d/%m/%Y})")
-                                     for p in periods.periods_of(y)]))
-        self.fields["period"].choices = choices
+        add_period_fields(self, today, with_dates_in_labels=True)
         self.order_fields(["office", "period", "from", "to", "format"])
 
     def clean_office(self):

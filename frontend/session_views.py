@@ -35,7 +35,6 @@ from accounts.permissions import Action, can
 from core.errors import DomainError
 from frontend.views import search_offices
 from frontend.workspace_views import (
-    SESSION_ACTIONS,
     SESSION_FORMS,
     DomainForm,
     _aware,
@@ -47,6 +46,7 @@ from frontend.workspace_views import (
     _require_staff,
     _time_field,
     role_links,
+    run_session_action,
 )
 from offices.models import Office
 from sessions import services as session_services
@@ -315,16 +315,8 @@ def session_action(request, public_id, action):
     """Công bố, hoãn, hủy from the session page (the workspace's forms and services)."""
     session = _managed(request, public_id)
     form = SESSION_FORMS[action](request.POST, auto_id=f"{action}-%s")
-    if form.is_valid():
-        try:
-            done = SESSION_ACTIONS[action](session, request.user, form.cleaned_data)
-        except DomainError as exc:
-            _refused(request, exc, form)
-        else:
-            messages.success(request, done)
-            return redirect(session_url(session))
-    else:
-        messages.error(request, _("Chưa thực hiện được. Vui lòng xem lại các ô được đánh dấu."))
+    if run_session_action(request, session, action, form):
+        return redirect(session_url(session))
     return _render_session(request, _load(public_id), failed=(action, form), status=400)
 
 

@@ -489,6 +489,21 @@ SESSION_FORMS = {"publish": PublishForm, "postpone": PostponeForm, "cancel": Can
 SESSION_ACTIONS = {"publish": _publish, "postpone": _postpone, "cancel": _cancel}
 
 
+def run_session_action(request, session, action: str, form) -> bool:
+    """Công bố, hoãn or hủy with a bound form: True when done (a success message is queued); otherwise
+    the refusal is on the form and in a message. Shared by the workspace and the session page."""
+    if not form.is_valid():
+        messages.error(request, _("Chưa thực hiện được. Vui lòng xem lại các ô được đánh dấu."))
+        return False
+    try:
+        done = SESSION_ACTIONS[action](session, request.user, form.cleaned_data)
+    except DomainError as exc:
+        _refused(request, exc, form)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @login_required
 @require_POST
 def session_action(request, public_id, action):
@@ -500,16 +515,8 @@ def session_action(request, public_id, action):
     if not can(request.user, Action.SESSION_MANAGE, office):
         raise PermissionDenied
     form = SESSION_FORMS[action](request.POST, auto_id=f"{action}-{session.pk}-%s")
-    if form.is_valid():
-        try:
-            done = SESSION_ACTIONS[action](session, request.user, form.cleaned_data)
-        except DomainError as exc:
-            _refused(request, exc, form)
-        else:
-            messages.success(request, done)
-            return redirect(_workspace_url(office, f"s-{session.public_id}"))
-    else:
-        messages.error(request, _("Chưa thực hiện được. Vui lòng xem lại các ô được đánh dấu."))
+    if run_session_action(request, session, action, form):
+        return redirect(_workspace_url(office, f"s-{session.public_id}"))
     return _render_workspace(request, _workspace_offices(request.user), office,
                              failed=(session.pk, action, form), status=400)
 
