@@ -20,7 +20,7 @@ Screenshots at 360 and 1280 px go to test-artifacts/three-tiers-*.png.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -80,6 +80,32 @@ def _citizen_confirmed(session) -> bool:
     return CitizenSection.objects.filter(minutes__session=session, citizen_confirmed_at__isnull=False).exists()
 
 
+def _reception_times(now):
+    """A reception starting soon enough that its room may open now (SESSION_OPEN_EARLY_MINUTES, 60, before
+    the start) and late enough for the citizen to register (until 5 minutes before), within one day (the
+    form takes one date). Near midnight it ends at 23:59 or starts at midnight."""
+    start = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    end = start + timedelta(minutes=60)
+    if end.date() == start.date():
+        return start, end
+    last = start.replace(hour=23, minute=59)
+    if last - start >= timedelta(minutes=30):  # one 30-minute slot still fits today
+        return start, last
+    midnight = (start + timedelta(days=1)).replace(hour=0, minute=0)  # the room may open from 23:00
+    return midnight, midnight + timedelta(minutes=60)
+
+
+def test_reception_times_fit_one_day_near_midnight():
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    for hour, minute in [(9, 0), (22, 30), (23, 5), (23, 15), (23, 45), (23, 59)]:
+        now = datetime(2026, 12, 3, hour, minute, 30, tzinfo=tz)
+        start, end = _reception_times(now)
+        assert start.date() == end.date() and end - start >= timedelta(minutes=30)
+        assert now + timedelta(minutes=15) <= start <= now + timedelta(minutes=60)
+
+
 def _run(office_tree, make_user, tmp_path, settings, *, open_by: str, full: bool):
     chromium_or_skip()
     from playwright.async_api import async_playwright
@@ -88,12 +114,7 @@ def _run(office_tree, make_user, tmp_path, settings, *, open_by: str, full: bool
     env = room_env(tmp_path)
     use_layer(settings, env["REDIS_URL"], env["CHANNEL_LAYER_PREFIX"])
     ARTIFACTS.mkdir(exist_ok=True)
-    # A reception today, starting in a few minutes (its room may open now), ending the same day.
-    start = timezone.localtime() + timedelta(minutes=20)
-    start = start.replace(second=0, microsecond=0)
-    end = start + timedelta(minutes=60)
-    if end.date() != start.date():
-        pytest.skip("too close to midnight for a same-day reception")
+    start, end = _reception_times(timezone.localtime())
     prefix = f"three-tiers-{open_by}"
 
     with daphne(env, tmp_path / "daphne.log") as base:
