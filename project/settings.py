@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "minutes",
     "documents",
     "oversight",
+    "reports",
     "frontend",
 ]
 
@@ -242,7 +243,19 @@ CELERY_BEAT_SCHEDULE = {
     "check-case-deadlines": {"task": "cases.check_case_deadlines",
                              "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
                                  hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=0)},
+    # Daily: drafts of the reports whose cut-off has passed, then alerts on overdue reports (docs/reports.md).
+    "draft-reports": {"task": "reports.draft_due_reports",
+                      "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=5, minute=30)},
 }
+
+# --- Reports (docs/reports.md) ---------------------------------------------------------------------------
+# Working days after the cut-off (the 14th) by which an office of each tier submits its periodic report.
+REPORT_DEADLINE_WORKING_DAYS = {"commune": env_int("REPORT_DEADLINE_DAYS_COMMUNE", 2),
+                                "provincial": env_int("REPORT_DEADLINE_DAYS_PROVINCIAL", 5),
+                                "central": env_int("REPORT_DEADLINE_DAYS_CENTRAL", 10)}
+REPORT_KL107_DUE = (11, 15)  # the yearly report on Conclusion 107-KL/TW: by 15 November
+REPORT_KL107_PERIOD_KIND = "9m"  # its data: 15 Dec – 14 Sep (the last cut-off before 15 Nov)
+REPORT_DRAFT_LOOKBACK_DAYS = 45  # the beat drafts reports whose cut-off passed within this many days
 
 # --- Minutes (docs/minutes.md) -------------------------------------------------------------------------
 MINUTES_MAX_TEXT_CHARS = env_int("MINUTES_MAX_TEXT_CHARS", 50_000)
