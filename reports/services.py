@@ -175,7 +175,7 @@ def _require(allowed: bool) -> None:
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("office", "case").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("office", "case").get(pk=report.pk)
 
 
 def _status(report: Report, *allowed) -> None:
