@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import cases_urls, oversight_urls, schedule_urls, views, workspace_urls
+from frontend import cases_urls, oversight_urls, reports_urls, schedule_urls, views, workspace_urls
 
 app_name = "frontend"
 urlpatterns = [
@@ -20,3 +20,4 @@ urlpatterns += schedule_urls.urlpatterns
 urlpatterns += workspace_urls.urlpatterns
 urlpatterns += cases_urls.urlpatterns
 urlpatterns += oversight_urls.urlpatterns
+urlpatterns += reports_urls.urlpatterns

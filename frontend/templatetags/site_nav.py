@@ -63,6 +63,7 @@ def site_nav(context) -> dict:
     if staff:
         work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc")),
                 link("reception-log", _("Sổ tiếp công dân"))]  # every staff role may export its offices' log
+        work.append(link("reports", _("Báo cáo")))  # its offices' reports (reports.services.visible_reports)
         if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
             work.append(link("oversight", _("Giám sát")))
         groups.append((_("Làm việc"), work))
