@@ -170,3 +170,33 @@ def test_adhoc_report_on_a_named_case_is_requested_and_answered(scene):
     case_services.conclude(case, scene["leader_a"], document_number="2/KL")
     version.refresh_from_db()
     assert version.snapshot["figures"]["case"]["state"] == "verifying"
+
+
+def test_api_lists_reports_status_versions_and_the_tracker(scene, client):
+    from tests.cases_helpers import login
+
+    tree = scene["office_tree"]
+    report = services.draft(tree["commune011"], "periodic", "q1-2026")
+    report = services.prepare(report, scene["officer_a"])
+    report = services.approve(report, scene["leader_a"])
+    version = services.submit(report, scene["leader_a"])
+    api = login(scene["inspector_p"])
+    listing = api.get("/api/reports/?period=q1-2026").json()
+    rows = listing["results"] if isinstance(listing, dict) else listing
+    assert [(r["office"], r["status"], len(r["versions"])) for r in rows] == [("X01001", "submitted", 1)]
+    snap = api.get(f"/api/reports/{report.pk}/versions/1/").json()
+    assert snap["sha256"] == version.sha256 == services.digest(snap["snapshot"])
+    assert snap["snapshot"]["figures"]["total"]["received"] == 2
+    figures = api.get(f"/api/reports/{report.pk}/figures/").json()
+    assert figures["total"]["carried_over"] == 1
+    tracker = api.get("/api/reports/tracker/?office=T01&period=q1-2026").json()
+    assert {r["office"]: r["state"] for r in tracker["rows"]}["X01002"] == "missing"
+    assert api.get("/api/reports/tracker/?office=T01&period=zz").status_code == 400
+    outsider = login(scene["officer_o"])
+    assert outsider.get(f"/api/reports/{report.pk}/").status_code == 403
+    assert outsider.get("/api/reports/tracker/?office=T01&period=q1-2026").status_code == 403
+    rows = outsider.get("/api/reports/").json()
+    assert (rows["results"] if isinstance(rows, dict) else rows) == []
+    assert api.get("/api/reports/?kind=bogus").status_code == 400
+    schema = api.get("/api/schema/?format=json").json()
+    assert "/api/reports/" in schema["paths"] and "/api/reports/{id}/versions/{ordinal}/" in schema["paths"]
