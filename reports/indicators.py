@@ -165,44 +165,67 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     for row in rows:
         put(row.pop("host_office_id"), row)
 
-    # Cases received in the period, by kind and field.
-    aggregates = {"received": Count("pk")}
-    aggregates |= {f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in MatterKind.values}
-    aggregates |= {f"field_{k}": Count("pk", filter=Q(field=k)) for k in CaseField.values}
-    rows = (Case.objects.filter(office__path__startswith=path, received_on__gte=period.start,
-                                received_on__lte=period.end)
-            .order_by().values("office_id").annotate(**aggregates))
-    for row in rows:
-        put(row.pop("office_id"), row)
-
-    # Carried over: received before the period and still open at its start; open at the cut-off.
-    for key, day in (("carried_over", period.start - timedelta(days=1)), ("open_at_cutoff", period.end)):
-        rows = (open_at(day).filter(office__path__startswith=path).order_by().values("office_id")
-                .annotate(n=Count("pk")))
-        for row in rows:
-            put(row["office_id"], {key: row["n"]})
-
-    # Outcomes decided in the period: the transition out of "classified" (exactly one per case).
-    rows = (CaseTransition.objects
-            .filter(case__office__path__startswith=path, from_state=CaseState.CLASSIFIED, at__gte=start, at__lt=stop)
-            .order_by().values("case__office_id")
-            .annotate(**{f"outcome_{s}": Count("pk", filter=Q(to_state=s)) for s in OUTCOMES}))
-    for row in rows:
-        put(row.pop("case__office_id"), row)
-
-    # Resolved (concluded) in the period, on time or late against the resolution due date.
-    rows = (Case.objects.filter(office__path__startswith=path, concluded_on__gte=period.start,
-                                concluded_on__lte=period.end)
-            .order_by().values("office_id")
-            .annotate(resolved_on_time=Count("pk", filter=Q(resolution_due__isnull=True)
-                                             | Q(concluded_on__lte=F("resolution_due"))),
-                      resolved_late=Count("pk", filter=Q(concluded_on__gt=F("resolution_due")))))
-    for row in rows:
-        put(row.pop("office_id"), row)
+    # Cases: one scan of the subtree's cases received by the cut-off, each joined to its (at most one)
+    # transition into a final state and its (at most one) transition out of "classified".
+    for office_id, values in _case_rows(path, period, start, stop):
+        put(office_id, values)
 
     for row in figures.values():
         derive(row)
     return figures
+
+
+CASE_KEYS = (["received", "carried_over", "open_at_cutoff", "resolved_on_time", "resolved_late"]
+             + [f"kind_{k}" for k in MatterKind.values] + [f"field_{k}" for k in CaseField.values]
+             + [f"outcome_{s}" for s in OUTCOMES])
+
+
+def _case_rows(path: str, period: Period, start: datetime, stop: datetime):
+    """``(office_id, {key: n})`` of the case figures, from one aggregate query (raw SQL: two LEFT JOINs on
+    partial sets of transitions, which the ORM cannot express without correlated subqueries).
+
+    * received: ``received_on`` in the period, by kind and field;
+    * carried over: received before the period and not closed (transition into a final state) before its
+      start; open at the cut-off: received by the cut-off and not closed before the next midnight;
+    * outcomes: the decision (the transition out of ``classified``) taken within the period;
+    * resolved on time / late: ``concluded_on`` in the period, against ``resolution_due``."""
+    from django.db import connection
+
+    case, transition, office = Case._meta.db_table, CaseTransition._meta.db_table, Office._meta.db_table
+    final = list(FINAL_STATES)
+    params: list = []
+    columns = []
+
+    def col(key, condition, *args):
+        columns.append(f"COUNT(*) FILTER (WHERE {condition}) AS {key}")
+        params.extend(args)
+
+    col("received", "c.received_on >= %s", period.start)
+    for kind in MatterKind.values:
+        col(f"kind_{kind}", "c.received_on >= %s AND c.kind = %s", period.start, kind)
+    for field in CaseField.values:
+        col(f"field_{field}", "c.received_on >= %s AND c.field = %s", period.start, field)
+    col("carried_over", "c.received_on < %s AND (cl.at IS NULL OR cl.at >= %s)", period.start, start)
+    col("open_at_cutoff", "cl.at IS NULL OR cl.at >= %s", stop)
+    for state in OUTCOMES:
+        col(f"outcome_{state}", "d.at >= %s AND d.at < %s AND d.to_state = %s", start, stop, state)
+    col("resolved_on_time", "c.concluded_on BETWEEN %s AND %s AND (c.resolution_due IS NULL OR "
+        "c.concluded_on <= c.resolution_due)", period.start, period.end)
+    col("resolved_late", "c.concluded_on BETWEEN %s AND %s AND c.concluded_on > c.resolution_due",
+        period.start, period.end)
+    sql = (f"SELECT c.office_id, {', '.join(columns)} FROM {case} c "
+           f"JOIN {office} o ON o.id = c.office_id "
+           f"LEFT JOIN {transition} cl ON cl.case_id = c.id AND cl.to_state = ANY(%s) AND cl.at < %s "
+           f"LEFT JOIN {transition} d ON d.case_id = c.id AND d.from_state = %s AND d.at < %s "
+           f"WHERE o.path LIKE %s AND c.received_on <= %s GROUP BY c.office_id")
+    like = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"  # LIKE, escaped
+    params += [final, stop, CaseState.CLASSIFIED, stop, like,
+               period.end]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor.fetchall():
+            yield row[0], dict(zip(names[1:], row[1:], strict=True))
 
 
 def derive(row: dict[str, int]) -> None:
