@@ -65,12 +65,12 @@ def generate(n_cases: int, n_sessions: int) -> None:
             "kind": "(ARRAY['periodic','regular','regular','adhoc'])[1 + g % 4]",
             "status": "(ARRAY['held','held','held','cancelled','published'])[1 + g % 5]",
             "host_office_id": "o.id", "host_id": "o.user_id", "title": "'Phiên tiếp'",
-            "starts_at": "timestamptz '2025-12-15 08:00+07' + ((g * 7919) % 365) * interval '1 day'",
-            "ends_at": "timestamptz '2025-12-15 11:00+07' + ((g * 7919) % 365) * interval '1 day'",
+            "starts_at": "timestamptz '2025-12-15 08:00+07' + ((g * 7919) % 365)::int * interval '1 day'",
+            "ends_at": "timestamptz '2025-12-15 11:00+07' + ((g * 7919) % 365)::int * interval '1 day'",
             "registration_closes_at": "timestamptz '2025-12-14 08:00+07'",
             "adhoc_reason": "CASE WHEN g % 4 = 3 THEN 'many_people' ELSE '' END",
             "slot_minutes": "15", "slot_capacity": "1", "sequence": "0",
-        }, f"generate_series(1, {n_sessions}) g JOIN bench_office o ON o.n = 1 + (g * 31) % {n_offices}")
+        }, f"generate_series(1::bigint, {n_sessions}) g JOIN bench_office o ON o.n = 1 + (g * 31) % {n_offices}")
         # Minutes for every second session, two citizen sections each (one a group of 6 every tenth).
         _fill(cursor, "minutes_minutes", {"session_id": "s.id", "state": "'draft'"},
               "reception_sessions_receptionsession s WHERE s.id % 2 = 0")
@@ -88,16 +88,16 @@ def generate(n_cases: int, n_sessions: int) -> None:
                      "'justice','other'])[1 + g % 6]",
             "summary": "''", "people_count": "CASE WHEN g % 50 = 0 THEN 8 ELSE 1 END", "is_group": "g % 50 = 0",
             "office_id": "o.id", "source": "'paper'", "state": f"{states}[1 + g % 10]",
-            "received_on": "date '2025-01-01' + ((g * 7919) % 700)",
-            "concluded_on": "CASE WHEN g % 10 IN (4, 9) THEN date '2025-01-01' + ((g * 7919) % 700) + 40 END",
-            "resolution_due": "date '2025-01-01' + ((g * 7919) % 700) + 30 + g % 20",
+            "received_on": "date '2025-01-01' + ((g * 7919) % 700)::int",
+            "concluded_on": "CASE WHEN g % 10 IN (4, 9) THEN date '2025-01-01' + ((g * 7919) % 700)::int + 40 END",
+            "resolution_due": "date '2025-01-01' + ((g * 7919) % 700)::int + 30 + (g % 20)::int",
             "transfer_to_office_id": "CASE WHEN g % 10 = 6 THEN o.id END",
             "transfer_document_number": "CASE WHEN g % 10 = 6 THEN 'CV' ELSE '' END",
             "end_document_number": "CASE WHEN g % 10 = 8 THEN 'TB' ELSE '' END",
             "guided_to_body": "CASE WHEN g % 10 = 5 THEN 'Tòa án' ELSE '' END",
             "filed_until": "CASE WHEN g % 10 = 7 THEN date '2027-01-01' END",
             "is_complex": "false", "is_second_time": "false", "denouncer_secret": "g % 5 = 4",
-        }, f"generate_series(1, {n_cases}) g JOIN bench_office o ON o.n = 1 + (g * 17) % {n_offices}")
+        }, f"generate_series(1::bigint, {n_cases}) g JOIN bench_office o ON o.n = 1 + (g * 17) % {n_offices}")
         # Transitions: received at intake; classified 2 days later; the outcome 5 days later; a conclusion at
         # concluded_on. (Each case in its present state has the history that led there.)
         _fill(cursor, "cases_casetransition", {"case_id": "c.id", "from_state": "''", "to_state": "'received'",

@@ -61,6 +61,13 @@ class TextForm(forms.Form):
                                 widget=forms.Textarea(attrs={"rows": 4}), max_length=services.MAX_TEXT)
 
 
+class AdhocForm(forms.Form):
+    case_number = forms.CharField(label=gettext_lazy("Số vụ việc"), max_length=40)
+    request_text = forms.CharField(label=gettext_lazy("Nội dung yêu cầu báo cáo"), max_length=5000,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label=gettext_lazy("Hạn báo cáo"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Lý do trả lại"), widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
@@ -272,3 +279,25 @@ def report_for_period(request):
     return redirect("frontend:report", pk=report.pk)
 
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def adhoc_request(request):
+    """The tier above asks a case's office for an ad-hoc report on the case (by its number)."""
+    from cases.models import Case
+
+    form = AdhocForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        case = Case.objects.select_related("office").filter(number=form.cleaned_data["case_number"].strip()).first()
+        if case is None or not services.may_review(request.user, case.office):
+            form.add_error("case_number", _("Không tìm thấy vụ việc thuộc cơ quan cấp dưới của bạn."))
+        else:
+            try:
+                report = services.request_adhoc(case, request.user, request_text=form.cleaned_data["request_text"],
+                                                deadline=form.cleaned_data["deadline"])
+            except services.ReportError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("frontend:report", pk=report.pk)
+    return render(request, "frontend/reports/adhoc.html", {"form": form})

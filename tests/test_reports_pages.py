@@ -162,3 +162,30 @@ def test_chromium_tracker_at_360_and_1280(office_tree, make_user, tmp_path, sett
                     await browser.close()
 
         asyncio.run(scenario())
+
+
+def test_adhoc_report_requested_and_answered_through_the_pages(scene):
+    case = scene["cases"][5]
+    inspector = _client(scene["inspector_p"])
+    url = reverse("frontend:report-adhoc")
+    assert "Số vụ việc" in inspector.get(url).content.decode()
+    bad = inspector.post(url, {"case_number": "KHONG-CO", "request_text": "x", "deadline": "2099-01-01"})
+    assert "Không tìm thấy vụ việc" in bad.content.decode()
+    outsider = _client(scene["officer_o"]).post(url, {"case_number": case.number, "request_text": "x",
+                                                      "deadline": "2099-01-01"})
+    assert "Không tìm thấy vụ việc" in outsider.content.decode()
+    response = inspector.post(url, {"case_number": case.number, "request_text": "Báo cáo việc giải quyết chậm.",
+                                    "deadline": "2099-01-01"})
+    report = Report.objects.get(kind="adhoc")
+    assert response.status_code == 302 and report.case == case
+    officer, leader = _client(scene["officer_a"]), _client(scene["leader_a"])
+    html = officer.get(reverse("frontend:report", args=[report.pk])).content.decode()
+    assert case.number in html and "Báo cáo việc giải quyết chậm." in html
+    _post(officer, report, "save", number="", assessment="Đã kết luận, chậm do xác minh.", difficulties="",
+          proposals="")
+    _post(officer, report, "prepare")
+    _post(leader, report, "approve")
+    _post(leader, report, "submit")
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+    assert "Đã kết luận, chậm do xác minh." in inspector.get(reverse("frontend:report", args=[report.pk])).content.decode()
