@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
     "check-case-deadlines": {"task": "cases.check_case_deadlines",
                              "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
                                  hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=0)},
+    # Notifications (docs/notifications.md): the sweep of unsent SMS/e-mail and the daily digest.
+    "send-pending-notifications": {"task": "notifications.send_pending", "schedule": 60.0},
+    "send-daily-digests": {"task": "notifications.send_daily_digests",
+                           "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+                               hour=env_int("NOTIFICATION_DIGEST_HOUR", 7), minute=0)},
 }
 
 # --- Minutes (docs/minutes.md) -------------------------------------------------------------------------
