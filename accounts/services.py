@@ -137,6 +137,9 @@ def _create_verified_user(pending: PendingSignup) -> User:
                         password=pending.password_hash, **contact)
             user.save()
             CitizenProfile.objects.create(user=user)
+            from audit.services import record
+
+            record(actor=user, action="accounts.signup", obj=user, details={"channel": pending.channel})
     except IntegrityError as exc:
         raise AccountError(_("Tài khoản này đã được đăng ký."), "identifier_taken", "identifier") from exc
     pending.delete()
@@ -171,9 +174,15 @@ def grant_role(granted_by: User | None, user: User, office: Office, role: str) -
         raise AccountError(_("Vai trò không hợp lệ."), "invalid_choice", "role")
     if granted_by is not None and not permissions.can(granted_by, permissions.Action.ROLE_GRANT, office):
         raise AccountError(_("Bạn không có quyền phân công vai trò tại cơ quan này."), "forbidden", "office")
-    assignment, _created = RoleAssignment.objects.get_or_create(
-        user=user, office=office, role=role, defaults={"granted_by": granted_by}
-    )
+    from audit.services import record
+
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, office=office, role=role, defaults={"granted_by": granted_by}
+        )
+        if created:
+            record(actor=granted_by, action="accounts.grant_role", obj=assignment,
+                   details={"user": user.pk, "office": office.code, "role": role})
     permissions.clear_cache(user)
     return assignment
 
@@ -181,7 +190,14 @@ def grant_role(granted_by: User | None, user: User, office: Office, role: str) -
 def revoke_role(revoked_by: User | None, assignment: RoleAssignment) -> None:
     if revoked_by is not None and not permissions.can(revoked_by, permissions.Action.ROLE_GRANT, assignment.office):
         raise AccountError(_("Bạn không có quyền thu hồi vai trò tại cơ quan này."), "forbidden", "office")
-    assignment.delete()
+    from audit.services import record
+
+    with transaction.atomic():
+        target_id = assignment.pk
+        assignment.delete()
+        record(actor=revoked_by, action="accounts.revoke_role", target_type="accounts.roleassignment",
+               target_id=target_id, details={"user": assignment.user_id, "office": assignment.office.code,
+                                             "role": assignment.role})
     permissions.clear_cache(assignment.user)
 
 

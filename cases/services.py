@@ -329,6 +329,9 @@ def _move(case: Case, by, action: str, *, request=None, note: str = "", document
         _audit(by, "transition", case, request, action=action, **{"from": from_state, "to": case.state},
                document_number=document_number)
         _announce(case, "transition")
+        from notifications.milestones import case_moved
+
+        case_moved(case, action)
     return case
 
 
@@ -439,6 +442,9 @@ def transfer(case: Case, by, *, target_office: Office, document_number: str, not
         if sender.previous_case_id:  # keep the "repeated" flag visible to the receiving office
             Case.objects.filter(pk=received.pk).update(previous_case_id=sender.previous_case_id)
             received.previous_case_id = sender.previous_case_id
+        from notifications.milestones import case_transferred
+
+        case_transferred(sender, received)
     return received
 
 

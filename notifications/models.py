@@ -19,6 +19,13 @@ class Notification(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="notifications")
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # What the notice is about (any model) and where to open it: the inbox links to ``url``.
+    target_type = models.CharField(max_length=64, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    url = models.CharField(max_length=300, blank=True, default="")
+    # Set when the notice went out in a daily digest (its preference was "digest").
+    digest = models.ForeignKey("notifications.Delivery", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="digested")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -30,3 +37,66 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def category(self) -> str:
+        from notifications.kinds import category_of
+
+        return category_of(self.kind)
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one category of notices (notifications.kinds): inbox only, SMS, e-mail or the
+    daily digest. No row = ``kinds.DEFAULT_CHANNEL``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    category = models.CharField(max_length=32)
+    channel = models.CharField(max_length=8)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "category"], name="notification_pref_unique")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.category}={self.channel}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("chờ gửi")
+    SENDING = "sending", _("đang gửi")
+    SENT = "sent", _("đã gửi")
+    FAILED = "failed", _("lỗi")
+    SKIPPED = "skipped", _("không có địa chỉ")
+
+
+class Delivery(models.Model):
+    """One message out (SMS or e-mail), stored with its text before it is sent. ``key`` is unique
+    (``n:<notification>:<channel>``, ``digest:<user>:<day>``): whoever produces it twice gets the same row.
+    A sender first CLAIMS the row (``pending`` → ``sending`` under ``SELECT … FOR UPDATE SKIP LOCKED``,
+    committed) and only then sends; a retried or concurrent task finds it claimed or sent and sends nothing."""
+
+    key = models.CharField(max_length=120, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="deliveries")
+    channel = models.CharField(max_length=8)
+    destination = models.CharField(max_length=254, blank=True, default="")
+    subject = models.CharField(max_length=255, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(channel__in=["sms", "email"]), name="delivery_channel_valid"),
+            models.CheckConstraint(condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                                   name="delivery_sent_has_time"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -141,6 +141,12 @@ def seed_directory(load_admin_units: bool = True) -> SeedReport:
         if gone:
             Office.objects.filter(code__in=gone).update(is_active=False)
             report.deactivated = gone
+        if report.created or report.updated or report.deactivated:
+            from audit.services import record
+
+            record(action="offices.seed_directory", target_type="offices.office",
+                   details={"created": report.created, "updated": report.updated,
+                            "deactivated": sorted(report.deactivated)})
     return report
 
 
@@ -170,7 +176,12 @@ def create_office(*, parent: Office, name: str, kind: str, by_user=None, **detai
         search_text=_search_text(name, parent.admin_unit_name), **details,
     )
     office.full_clean(exclude=["path", "search_text"])
-    office.save()
+    from audit.services import record
+
+    with transaction.atomic():
+        office.save()
+        record(actor=by_user, action="offices.create", obj=office,
+               details={"code": office.code, "parent": parent.code, "kind": kind, "name": name})
     return office
 
 
@@ -185,7 +196,11 @@ def post_notice(user, office: Office, text: str) -> OfficeNotice:
         raise OfficeError(_("Thông báo dài quá 1000 ký tự."), "too_long", "text")
     if not permissions.can(user, permissions.Action.OFFICE_POST_NOTICE, office):
         raise OfficeError(_("Bạn không thuộc cơ quan này."), "forbidden", "office")
-    notice = OfficeNotice.objects.create(office=office, author=user, text=text)
+    from audit.services import record
+
+    with transaction.atomic():
+        notice = OfficeNotice.objects.create(office=office, author=user, text=text)
+        record(actor=user, action="offices.notice", obj=notice, details={"office": office.code})
     send_event_on_commit(office_group(office.pk), "office.notice", {
         "id": notice.pk, "office": office.pk, "author": user.full_name, "text": text,
         "created_at": notice.created_at.isoformat(),

@@ -56,6 +56,7 @@ class OversightCaseCountsSerializer(serializers.Serializer):
     repeated = serializers.IntegerField(help_text="previous_case set (tiếp khiếu, tiếp tố)")
     transferred_in = serializers.IntegerField()
     transferred_out = serializers.IntegerField()
+    repeated_transfers = serializers.IntegerField(help_text="received after two transfers or more (issue 16)")
 
 
 class OversightCurrentCountsSerializer(serializers.Serializer):

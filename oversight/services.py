@@ -95,7 +95,7 @@ def empty_counters() -> dict:
         "receptions": {"count": 0, "people": 0},
         "cases": {"received": 0, "people": 0, "by_kind": {k: 0 for k in MatterKind.values},
                   "by_state": {s: 0 for s in CaseState.values}, "group": 0, "repeated": 0,
-                  "transferred_in": 0, "transferred_out": 0},
+                  "transferred_in": 0, "transferred_out": 0, "repeated_transfers": 0},
         "current": {"open": 0, "overdue": 0, "overdue_group": 0},
     }
 
@@ -156,7 +156,9 @@ def counters(office: Office, children: list[Office], period: Period, today: date
                   "group": Count("pk", filter=Q(is_group=True)),
                   "repeated": Count("pk", filter=Q(previous_case__isnull=False)),
                   "transferred_in": Count("pk", filter=Q(transferred_from__isnull=False)),
-                  "transferred_out": Count("pk", filter=Q(state=CaseState.TRANSFERRED))}
+                  "transferred_out": Count("pk", filter=Q(state=CaseState.TRANSFERRED)),
+                  # received after two transfers or more (cases/duplicates.py: "repeated transfer")
+                  "repeated_transfers": Count("pk", filter=Q(transferred_from__transferred_from__isnull=False))}
     aggregates |= {f"k_{k}": Count("pk", filter=Q(kind=k)) for k in MatterKind.values}
     aggregates |= {f"s_{s}": Count("pk", filter=Q(state=s)) for s in CaseState.values}
     cases = Case.objects.filter(office__path__startswith=office.path, received_on__gte=period.start,

@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
     # Daily: drafts of the reports whose cut-off has passed, then alerts on overdue reports (docs/reports.md).
     "draft-reports": {"task": "reports.draft_due_reports",
                       "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(hour=5, minute=30)},
+    # Notifications (docs/notifications.md): the sweep of unsent SMS/e-mail and the daily digest.
+    "send-pending-notifications": {"task": "notifications.send_pending", "schedule": 60.0},
+    "send-daily-digests": {"task": "notifications.send_daily_digests",
+                           "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+                               hour=env_int("NOTIFICATION_DIGEST_HOUR", 7), minute=0)},
 }
 
 # --- Reports (docs/reports.md) ---------------------------------------------------------------------------
@@ -277,6 +282,11 @@ CASE_DENUNCIATION_EXTENSION_MAX_DAYS = env_int("CASE_DENUNCIATION_EXTENSION_MAX_
 CASE_FILED_KEEP_YEARS = env_int("CASE_FILED_KEEP_YEARS", 1)
 CASE_DEADLINE_WARNING_WORKING_DAYS = env_int("CASE_DEADLINE_WARNING_WORKING_DAYS", 3)
 CASE_ESCALATION_DELAY_DAYS = env_int("CASE_ESCALATION_DELAY_DAYS", 5)
+# Duplicate and repeat detection (cases/duplicates.py, issue 16).
+CASE_DUPLICATE_WINDOW_DAYS = env_int("CASE_DUPLICATE_WINDOW_DAYS", 365)
+CASE_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CASE_DUPLICATE_MIN_SIMILARITY", "0.5"))
+CASE_DUPLICATE_MAX_CANDIDATES = env_int("CASE_DUPLICATE_MAX_CANDIDATES", 300)
+CASE_REPEATED_TRANSFER_MIN = env_int("CASE_REPEATED_TRANSFER_MIN", 2)
 DOCUMENTS_LOG_PDF_MAX_ROWS = env_int("DOCUMENTS_LOG_PDF_MAX_ROWS", 5000)
 
 # --- Auth ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
     path("", include("frontend.urls")),
     prefix_default_language=False,
 )

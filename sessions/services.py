@@ -146,8 +146,14 @@ def leader_conflict(host, starts_at: datetime, ends_at: datetime, *, exclude_pk=
 
 
 def _record(session, actor, kind, from_status="", to_status="", **data) -> None:
+    """The session's own history (SessionEvent) and the platform's hash-chained audit trail (issue 16)."""
+    from audit.services import record
+
     SessionEvent.objects.create(session=session, actor=actor, kind=kind, from_status=from_status,
                                 to_status=to_status, data=data)
+    record(actor=actor, action=f"sessions.{kind}", obj=session,
+           details={"session": str(session.public_id), "office": session.host_office_id, "from": from_status,
+                    "to": to_status, **data})
     send_event_on_commit(office_group(session.host_office_id), f"session.{kind}", {
         "session": str(session.public_id), "status": session.status, "starts_at": session.starts_at.isoformat(),
     })
@@ -304,6 +310,8 @@ def postpone(session: ReceptionSession, by, reason: str, new_starts_at: datetime
     with transaction.atomic():
         session = _lock(session)
         replacement = None
+        if new_starts_at is not None:  # lock order: leaders before the audit head (create_session below)
+            lock_leaders([session.host_id])
         _move(session, SessionStatus.POSTPONED, by, "postponed", reason=reason,
               new_starts_at=new_starts_at.isoformat() if new_starts_at else None)
         # Saved before the replacement is created: the postponed session no longer books its leader.
@@ -388,6 +396,7 @@ def close_session(session: ReceptionSession, by) -> ReceptionSession:
     _require(by, Action.SESSION_CLOSE, session)
     with transaction.atomic():
         session = _lock(session)
+        room_services.lock_room(session.pk)  # lock order: session, room, then the audit head (_record)
         _move(session, SessionStatus.HELD, by, "held")
         session.save(update_fields=["status", "updated_at"])
         room_services.end_room(session.pk, by.full_name if by is not None else "")

@@ -209,9 +209,17 @@ def _user_of(state: RoomState, pid: str | None) -> int | None:
     return p.user_id if p else None
 
 
+# The host's decisions join the hash-chained audit trail (issue 16); presence (joined, left) stays in the
+# room's own records. Details: the participant's room id and the decision's fixed values only — never a
+# note, an identity, nor the citizen's account (they may be a denouncer: docs/secrecy.md).
+ROOM_DECISIONS = frozenset({"admitted", "refused", "identity_checked", "muted", "removed", "recording_started",
+                            "recording_stopped", "ended"})
+AUDITED_ROOM_FIELDS = ("pid", "ground", "matched", "kind")
+
+
 def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
-    RoomRecord.objects.create(room=room, kind=kind, actor_id=data.get("by"), subject_id=data.get("user_id"),
-                              data=data)
+    record_row = RoomRecord.objects.create(room=room, kind=kind, actor_id=data.get("by"),
+                                           subject_id=data.get("user_id"), data=data)
     if kind in ("refused", "removed") and data.get("user_id"):
         # The same join link cannot bring them back.
         Registration.objects.filter(session_id=room.session_id, citizen_id=data["user_id"]).update(
@@ -226,6 +234,20 @@ def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
         session = ReceptionSession.objects.get(pk=room.session_id)
         if session.status == SessionStatus.OPEN:
             session_services.close_session(session, None)
+    if kind in ROOM_DECISIONS:  # last: the audit head is the last lock a transaction takes
+        from accounts.models import User
+        from audit.services import record
+
+        actor = User.objects.filter(pk=data["by"]).first() if data.get("by") else None
+        record(actor=actor, action=f"room.{kind}", obj=record_row,
+               details={"session": room.session_id, "room": room.pk,
+                        **{k: data[k] for k in AUDITED_ROOM_FIELDS if k in data}})
+
+
+def lock_room(session_id: int) -> None:
+    """Take the room's row lock (if it has a room) before a write that will end it: the lock order is room,
+    then the audit head (``sessions.services.close_session``)."""
+    list(Room.objects.select_for_update().filter(session_id=session_id).values_list("pk", flat=True))
 
 
 def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:

@@ -143,7 +143,7 @@ def test_navigation_for_anonymous_visitors(client, portal):
 def test_navigation_for_a_citizen(client, portal):
     client.force_login(portal["citizen"])
     html = text(client.get("/cua-toi/dang-ky/"))
-    assert nav_links(html) == PUBLIC | {"my-registrations", "my-cases"}
+    assert nav_links(html) == PUBLIC | {"my-registrations", "my-cases", "notifications"}
     assert 'href="/cua-toi/dang-ky/" data-nav="my-registrations" aria-current="page"' in html
     assert "Đăng xuất" in html
 
@@ -155,7 +155,8 @@ def test_navigation_for_a_citizen(client, portal):
 def test_navigation_for_staff(client, portal, make_user, role, oversight):
     client.force_login(make_user(role, portal["kinh_bac"]))
     links = nav_links(text(client.get("/noi-quy/")))
-    expected = PUBLIC | {"workspace", "case-inbox", "reception-log"} | ({"oversight"} if oversight else set())
+    expected = PUBLIC | {"workspace", "notifications", "case-inbox", "reception-log"} | (
+        {"oversight"} if oversight else set())
     assert links == expected
 
 

@@ -57,11 +57,18 @@ def site_nav(context) -> dict:
 
     public = [link("schedule", _("Lịch tiếp công dân")), link("offices", _("Cơ quan tiếp công dân"))]
     groups = []
+    inbox = None
+    if getattr(user, "is_authenticated", False):
+        from notifications.services import unread_count
+
+        # The notification inbox, with its unread count as a badge (notifications app, issue 16).
+        inbox = {"url": reverse("notifications:inbox"), "label": _("Thông báo"), "name": "notifications",
+                 "current": False, "badge": unread_count(user)}
     if getattr(user, "is_authenticated", False) and not staff:
         groups.append((_("Của tôi"), [link("my-registrations", _("Đăng ký của tôi")),
-                                      link("my-cases", _("Vụ việc của tôi"))]))
+                                      link("my-cases", _("Vụ việc của tôi")), inbox]))
     if staff:
-        work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc")),
+        work = [link("workspace", _("Lịch làm việc")), inbox, link("case-inbox", _("Hộp vụ việc")),
                 link("reception-log", _("Sổ tiếp công dân"))]  # every staff role may export its offices' log
         work.append(link("reports", _("Báo cáo")))  # its offices' reports (reports.services.visible_reports)
         if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
@@ -73,7 +80,7 @@ def site_nav(context) -> dict:
     matches = [item for _heading, items in groups for item in items if path.startswith(item["url"])]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
-    return {"groups": groups, "staff": staff}
+    return {"groups": groups, "staff": staff, "unread": inbox["badge"] if inbox else 0}
 
 
 @register.simple_tag(takes_context=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts import permissions
 from accounts.permissions import Action
+from audit.services import record
 from core.errors import DomainError
 from offices.models import Office
 from scheduling.models import HolidayRule, PlanSite, ReceptionPlan
@@ -171,6 +172,8 @@ def create_plan(*, by, office: Office, leader, title: str, rrule: str, starts_on
         )
         PlanSite.objects.bulk_create([PlanSite(plan=plan, office=o, responsible=r) for o, r in sites
                                       if o.pk != office.pk])
+        record(actor=by, action="plans.create", obj=plan, details={"office": office.code, "leader": leader.pk,
+                                                                    "rrule": plan.rrule})
     return plan
 
 
@@ -187,7 +190,9 @@ def update_plan(plan: ReceptionPlan, by, *, title: str | None = None, tentative_
     if tentative_content is not None:
         changes["tentative_content"] = tentative_content
     if changes:
-        ReceptionPlan.objects.filter(pk=plan.pk).update(**changes, updated_at=timezone.now())
+        with transaction.atomic():
+            ReceptionPlan.objects.filter(pk=plan.pk).update(**changes, updated_at=timezone.now())
+            record(actor=by, action="plans.update", obj=plan, details={"fields": sorted(changes)})
         for key, value in changes.items():
             setattr(plan, key, value)
     return plan
@@ -197,7 +202,9 @@ def deactivate_plan(plan: ReceptionPlan, by) -> None:
     """Stop materialising; sessions already created stay (cancel them one by one, with a reason)."""
     if by is not None and not permissions.can(by, Action.SESSION_MANAGE, plan.office):
         raise PlanError(_("Bạn không có quyền sửa lịch tiếp này."), "forbidden", "office")
-    ReceptionPlan.objects.filter(pk=plan.pk).update(is_active=False)
+    with transaction.atomic():
+        ReceptionPlan.objects.filter(pk=plan.pk).update(is_active=False)
+        record(actor=by, action="plans.deactivate", obj=plan)
 
 
 @dataclass
@@ -320,6 +327,11 @@ def materialize(*, today: date | None = None, days_ahead: int | None = None, pla
             SessionSite.objects.bulk_create(sites, batch_size=2000)
             SessionSlot.objects.bulk_create(slots, batch_size=2000)
             SessionEvent.objects.bulk_create(events, batch_size=2000)
+            if sessions:  # one entry per batch: the sessions' ids are in their SessionEvent rows
+                record(action="sessions.materialized", target_type="scheduling.receptionplan",
+                       target_id=",".join(str(p.pk) for p in batch)[:64],
+                       details={"plans": [p.pk for p in batch], "sessions": len(sessions),
+                                "first": min(s.pk for s in sessions), "last": max(s.pk for s in sessions)})
             report.created += len(sessions)
     return report
 

@@ -93,6 +93,18 @@ def _overlapping_confirmed(citizen_id: int, starts_at: datetime, ends_at: dateti
                                        slot_starts_at__lt=ends_at, slot_ends_at__gt=starts_at)
 
 
+def _audit(by, action: str, registration: Registration, **details) -> None:
+    """The hash-chained audit trail (issue 16): ids and statuses only, never the matter's summary. A citizen
+    acting on a denunciation's registration is labelled ``citizen`` (docs/secrecy.md)."""
+    from audit.services import record
+
+    secret = registration.is_secret
+    record(actor=by, action=f"registrations.{action}", obj=registration,
+           actor_label="citizen" if secret and by is not None and by.pk == registration.citizen_id else None,
+           details={"registration": str(registration.public_id), "session": registration.session_id,
+                    "status": registration.status, **details})
+
+
 def _announce(registration: Registration) -> None:
     send_event_on_commit(user_group(registration.citizen_id), "registration.updated", {
         "registration": str(registration.public_id), "status": registration.status,
@@ -142,6 +154,7 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
                 people_count=people_count, representatives=reps,
                 confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
             )
+            _audit(citizen, "register", registration, slot=slot.pk)
             _announce(registration)
     except IntegrityError as exc:
         # The database's own guards (exclusion constraint, unique active registration) won a race.
@@ -175,6 +188,7 @@ def _promote(slot: SessionSlot, now: datetime) -> Registration | None:
         SessionSlot.objects.filter(pk=slot.pk).update(confirmed_count=F("confirmed_count") + 1,
                                                       waitlist_count=F("waitlist_count") - 1)
         candidate.status, candidate.confirmed_at = RegistrationStatus.CONFIRMED, now
+        _audit(None, "promote", candidate, slot=slot.pk)
         _announce(candidate)
         transaction.on_commit(lambda c=candidate: _notify_promoted(c.pk))
         return candidate
@@ -213,6 +227,7 @@ def cancel(registration: Registration, by: User, reason: str = "", now: datetime
         counter = "confirmed_count" if was == RegistrationStatus.CONFIRMED else "waitlist_count"
         SessionSlot.objects.filter(pk=slot.pk).update(**{counter: F(counter) - 1})
         slot.refresh_from_db()
+        _audit(by, "cancel", registration, was=was)
         _announce(registration)
         if was == RegistrationStatus.CONFIRMED and slot.starts_at > now:
             _promote(slot, now)
@@ -220,8 +235,14 @@ def cancel(registration: Registration, by: User, reason: str = "", now: datetime
 
 
 def _release_all(session: ReceptionSession, reason: str, now: datetime) -> None:
-    Registration.objects.filter(session=session, status__in=ACTIVE_REGISTRATION_STATUSES).update(
-        status=RegistrationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:255])
+    from audit.services import record
+
+    active = Registration.objects.filter(session=session, status__in=ACTIVE_REGISTRATION_STATUSES)
+    ids = sorted(active.values_list("pk", flat=True))
+    active.update(status=RegistrationStatus.CANCELLED, cancelled_at=now, cancel_reason=reason[:255])
+    if ids:
+        record(action="registrations.release_all", obj=session,
+               details={"session": str(session.public_id), "registrations": ids, "count": len(ids)})
     SessionSlot.objects.filter(session=session).update(confirmed_count=0, waitlist_count=0)
 
 
@@ -267,6 +288,7 @@ def mark_attended(registration: Registration, by, now: datetime | None = None) -
     if not updated:
         raise RegistrationError(_("Chỉ ghi nhận tham dự cho đăng ký đã xác nhận."), "not_confirmed", "status")
     registration.refresh_from_db()
+    _audit(by, "attended", registration)
     return registration
 
 
@@ -276,8 +298,19 @@ def mark_no_shows(now: datetime | None = None) -> int:
     from datetime import timedelta
 
     now = now or timezone.now()
+    from audit.services import record
+
     cutoff = now - timedelta(minutes=settings.NO_SHOW_GRACE_MINUTES)
-    return Registration.objects.filter(
-        status=RegistrationStatus.CONFIRMED, session__ends_at__lte=cutoff,
-        session__status__in=(SessionStatus.HELD, SessionStatus.OPEN, SessionStatus.PUBLISHED),
-    ).update(status=RegistrationStatus.NO_SHOW)
+    with transaction.atomic():
+        due = Registration.objects.select_for_update(of=("self",)).filter(
+            status=RegistrationStatus.CONFIRMED, session__ends_at__lte=cutoff,
+            session__status__in=(SessionStatus.HELD, SessionStatus.OPEN, SessionStatus.PUBLISHED),
+        )
+        ids = sorted(due.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        count = Registration.objects.filter(pk__in=ids, status=RegistrationStatus.CONFIRMED).update(
+            status=RegistrationStatus.NO_SHOW)
+        record(action="registrations.no_shows", target_type="scheduling.registration",
+               details={"registrations": ids, "count": count})
+    return count
