@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "minutes",
     "documents",
     "oversight",
+    "followup",
     "frontend",
 ]
 
@@ -242,6 +243,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-case-deadlines": {"task": "cases.check_case_deadlines",
                              "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
                                  hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=0)},
+    # Daily: overdue plan tasks, late assignment reports, filed petitions past their keeping (docs/cases.md).
+    "check-followups": {"task": "followup.check_followups",
+                        "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+                            hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=15)},
 }
 
 # --- Minutes (docs/minutes.md) -------------------------------------------------------------------------
