@@ -11,14 +11,15 @@ import pytest
 from django.utils import timezone
 from docx import Document
 
+from accounts.models import Role
 from audit.models import AuditEntry
 from cases import services as case_services
 from cases.models import Case, CaseDocument
+from core.errors import DomainError
 from followup import services
 from followup.models import DialogueLink, ExecutionRecord, TaskState
 from followup.tasks import check_followups
 from notifications.models import Notification
-from accounts.models import Role
 from tests.cases_helpers import CITIZEN, DENOUNCER, login, make_case, staff
 
 PDF = b"%PDF-1.4\n% scan of the letter\n"
@@ -245,9 +246,10 @@ def test_dialogue_links_a_session_to_cases_and_invites(office_tree, people, make
         services.schedule_dialogue(by=people["leader"], cases=[secret], host=people["leader"], title="x",
                                    starts_at=start, ends_at=start + timedelta(hours=1), adhoc_reason="many_people")
     assert info.value.code == "secret_case"
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as info:
         services.schedule_dialogue(by=people["province_inspector"], cases=[a], host=people["leader"], title="x",
                                    starts_at=start, ends_at=start + timedelta(hours=1), adhoc_reason="many_people")
+    assert info.value.code == "forbidden"
 
 
 def test_minutes_section_attaches_to_an_existing_case_by_api_and_page(office_tree, make_user):
