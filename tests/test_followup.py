@@ -275,6 +275,8 @@ def test_minutes_section_attaches_to_an_existing_case_by_api_and_page(office_tre
     second = minutes_services.add_section(minutes, people["secretary"], citizen_name="Lê Thị Tư", kind="petition",
                                           statement="Kiến nghị")
     page = f"/lam-viec/bien-ban/{minutes.pk}/phan/{second.pk}/gan-vu-viec/"
+    editor = login(people["secretary"]).get(f"/lam-viec/phien/{room['session'].public_id}/bien-ban/").content.decode()
+    assert page in editor  # the minutes editor links each section without a case to this page
     client = login(people["leader"])
     assert client.get(page).status_code == 200
     assert client.post(page, {"case": "nope"}).status_code == 400
@@ -299,3 +301,72 @@ def test_pages_register_a_letter_and_show_the_overdue_mark(office_tree, people):
     CaseTask.objects.filter(case=case).update(deadline=today - timedelta(days=1))
     detail = client.get(f"/lam-viec/vu-viec/{case.public_id}/").content.decode()
     assert 'id="tasks-overdue"' in detail
+
+
+def test_followup_page_forms_for_each_role(office_tree, people, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    today = timezone.localdate()
+    case = make_case(office_tree["province01"], by=people["province_officer"])
+    case_services.classify(case, people["province_officer"])
+    url = f"/lam-viec/vu-viec/{case.public_id}/theo-doi/"
+    officer_page = login(people["province_officer"]).get(url).content.decode()
+    assert 'value="outside"' in officer_page and 'value="assign"' not in officer_page  # the head's act
+    inspector = login(people["province_inspector"])
+    assert 'name="form"' not in inspector.get(url).content.decode()  # reads only
+    assert inspector.post(url, {"form": "task", "task-content": "x", "task-deadline": today.isoformat(),
+                                "task-responsible_user": str(people["province_officer"].pk)}).status_code == 403
+    head = login(people["province_leader"])
+    bad = head.post(url, {"form": "assign", "assign-target_office": "X01001", "assign-document_number": "3/GV",
+                          "assign-report_due": today.isoformat()})
+    assert bad.status_code == 400 and "id_assign-report_due_error" in bad.content.decode()
+    ok = head.post(url, {"form": "assign", "assign-target_office": "X01001", "assign-document_number": "3/GV",
+                         "assign-report_due": (today + timedelta(days=15)).isoformat()})
+    assert ok.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "transferred" and case.assignment_out.received_case.office.code == "X01001"
+    received = case.assignment_out.received_case
+    commune = login(people["officer"])
+    response = commune.post(f"/lam-viec/vu-viec/{received.public_id}/theo-doi/",
+                            {"form": "assignment-report", "assignment-report-text": "Đã giải quyết"})
+    assert response.status_code == 302
+    assert head.post(url, {"form": "nope"}).status_code == 302
+
+
+def test_outside_transfer_dialogue_and_destruction_pages(office_tree, people):
+    today = timezone.localdate()
+    case = make_case(office_tree["commune011"], by=people["officer"], people_count=8)
+    case_services.classify(case, people["officer"])
+    url = f"/lam-viec/vu-viec/{case.public_id}/theo-doi/"
+    client = login(people["officer"])
+    start = (timezone.localtime() + timedelta(days=5)).replace(hour=8, minute=0)
+    bad = client.post(url, {"form": "dialogue", "dialogue-title": "Đối thoại", "dialogue-host": str(people["leader"].pk),
+                            "dialogue-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                            "dialogue-ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                            "dialogue-adhoc_reason": "many_people"})
+    assert bad.status_code == 400 and "id_dialogue-ends_at_error" in bad.content.decode()
+    ok = client.post(url, {"form": "dialogue", "dialogue-title": "Đối thoại", "dialogue-host": str(people["leader"].pk),
+                           "dialogue-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                           "dialogue-ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+                           "dialogue-adhoc_reason": "many_people", "dialogue-concerned": ["T01"]})
+    assert ok.status_code == 302 and DialogueLink.objects.filter(case=case).exists()
+    assert "Đối thoại" in client.get(url).content.decode()
+    missing = client.post(url, {"form": "outside", "outside-body": "", "outside-document_number": "1"})
+    assert missing.status_code == 400
+    assert client.post(url, {"form": "outside", "outside-body": "Tòa án", "outside-document_number": "8/CV"}
+                       ).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'id="letter-pdf"' in page
+    # A filed petition past its keeping period: the head decides on the page.
+    long_ago = today - timedelta(days=800)
+    filed = make_case(office_tree["commune011"], by=people["officer"], received_on=long_ago)
+    case_services.classify(filed, people["officer"])
+    case_services.file(filed, people["officer"], today=long_ago)
+    head = login(people["leader"])
+    assert filed.number in head.get("/lam-viec/don-luu/").content.decode()
+    assert login(people["officer"]).get("/lam-viec/don-luu/").status_code == 403
+    furl = f"/lam-viec/vu-viec/{filed.public_id}/theo-doi/"
+    keep = head.post(furl, {"form": "destruction", "destruction-destroy": "0", "destruction-decision_number": "2/QĐ"})
+    assert keep.status_code == 400 and "id_destruction-keep_until_error" in keep.content.decode()
+    assert head.post(furl, {"form": "destruction", "destruction-destroy": "1",
+                            "destruction-decision_number": "2/QĐ"}).status_code == 302
+    assert filed.number not in head.get("/lam-viec/don-luu/").content.decode()
