@@ -538,13 +538,16 @@ def check_followups(today: date | None = None) -> dict:
                 _audit(None, "assignment_overdue", sender, None, received=str(received.public_id))
     office_ids = Case.objects.filter(state=CaseState.FILED, filed_until__lte=today).values("office_id")
     for case in filed_awaiting_decision(office_ids, today).iterator():
+        # kept longer by an earlier decision: the alert is new at the new date
+        until = max([case.filed_until, *case.destruction_decisions.exclude(keep_until=None)
+                     .values_list("keep_until", flat=True)])
         with transaction.atomic():
             counts["filed"] += _notify(
                 users_with_role(case.office, {Role.LEADER}), "filed.expired",
                 _("Đơn lưu %(n)s đã hết thời hạn lưu") % {"n": case.number},
                 _("Đơn %(n)s lưu đến ngày %(d)s: đề nghị người đứng đầu quyết định tiêu hủy hoặc tiếp tục lưu.")
-                % {"n": case.number, "d": case.filed_until.strftime("%d/%m/%Y")},
-                f"filed:{case.pk}:expired:{case.filed_until.isoformat()}", case)
+                % {"n": case.number, "d": until.strftime("%d/%m/%Y")},
+                f"filed:{case.pk}:expired:{until.isoformat()}", case)
     return counts
 
 

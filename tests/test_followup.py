@@ -211,14 +211,20 @@ def test_destruction_of_a_filed_petition_after_the_keeping_period(office_tree, p
         services.decide_destruction(case, people["officer"], destroy=True, decision_number="5/QĐ")
     assert info.value.code == "forbidden"
     stored = case.documents.get().file.path
+    keep = services.decide_destruction(case, people["leader"], destroy=False, decision_number="4/QĐ",
+                                       keep_until=timezone.localdate() + timedelta(days=30))
+    assert check_followups()["filed"] == 0 and case.documents.count() == 1
+    assert check_followups(keep.keep_until + timedelta(days=1))["filed"] == 1  # re-alerted at the new date
     with django_capture_on_commit_callbacks(execute=True):
-        decision = services.decide_destruction(case, people["leader"], destroy=True, decision_number="5/QĐ")
+        decision = services.decide_destruction(case, people["leader"], destroy=True, decision_number="5/QĐ",
+                                               today=keep.keep_until + timedelta(days=1))
     assert decision.files_deleted == 1 and not case.documents.exists()
     import os
 
     assert not os.path.exists(stored)
     with pytest.raises(services.FollowupError):
-        services.decide_destruction(case, people["leader"], destroy=True, decision_number="6/QĐ")
+        services.decide_destruction(case, people["leader"], destroy=True, decision_number="6/QĐ",
+                                    today=keep.keep_until + timedelta(days=1))
     assert AuditEntry.objects.filter(action="followup.decide_destruction").exists()
     fresh = make_case(office_tree["commune011"], by=people["officer"])
     case_services.classify(fresh, people["officer"])
