@@ -87,6 +87,9 @@ class Case(models.Model):
     transfer_to_office = models.ForeignKey("offices.Office", null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="+", verbose_name=_("chuyển đến cơ quan"))
     transfer_document_number = models.CharField(_("số văn bản chuyển đơn"), max_length=64, blank=True, default="")
+    # A competent body that is not on the platform (free text): the transfer letter goes by post (issue 16).
+    transfer_to_body = models.CharField(_("chuyển đến cơ quan ngoài hệ thống"), max_length=255, blank=True,
+                                        default="")
     guided_to_body = models.CharField(_("hướng dẫn đến cơ quan"), max_length=255, blank=True, default="")
     guidance_document_number = models.CharField(_("số văn bản hướng dẫn"), max_length=64, blank=True, default="")
     end_document_number = models.CharField(_("số thông báo chấm dứt thụ lý"), max_length=64, blank=True,
@@ -121,7 +124,8 @@ class Case(models.Model):
             models.CheckConstraint(condition=Q(people_count__gte=1), name="case_people_positive"),
             models.CheckConstraint(
                 condition=~Q(state="transferred")
-                | (Q(transfer_to_office__isnull=False) & ~Q(transfer_document_number="")),
+                | ((Q(transfer_to_office__isnull=False) | ~Q(transfer_to_body=""))
+                   & ~Q(transfer_document_number="")),
                 name="case_transfer_needs_target_and_document"),
             models.CheckConstraint(condition=~Q(state="ended") | ~Q(end_document_number=""),
                                    name="case_ended_needs_document"),

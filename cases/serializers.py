@@ -180,7 +180,7 @@ class CaseDetailSerializer(CaseListItemSerializer):
     class Meta(CaseListItemSerializer.Meta):
         fields = CaseListItemSerializer.Meta.fields + [
             "concluded_on", "parties", "transitions", "extensions", "previous_case", "transferred_from",
-            "transfers", "split_from", "split_parts", "transfer_to_office", "transfer_document_number",
+            "transfers", "split_from", "split_parts", "transfer_to_office", "transfer_to_body", "transfer_document_number",
             "guided_to_body", "guidance_document_number", "end_document_number", "conclusion_document_number",
             "filed_until", "allowed_actions", "identity_visible", "created_at", "updated_at"]
         read_only_fields = fields

@@ -448,6 +448,21 @@ def transfer(case: Case, by, *, target_office: Office, document_number: str, not
     return received
 
 
+def transfer_outside(case: Case, by, *, body: str, document_number: str, note: str = "",
+                     request=None) -> Case:
+    """Chuyển đơn to a competent body that is NOT on the platform (free text, e.g. a court, a ministry's
+    department): the case becomes ``transferred`` with ``transfer_to_body``; no case opens anywhere, the
+    transfer letter (documents app) goes by post."""
+    body = _clean_text(body, "transfer_to_body", 255, required=True)
+
+    def apply(c):
+        c.transfer_to_body = body
+        c.transfer_document_number = (document_number or "").strip()
+
+    return _move(case, by, "transfer", note=note, document_number=document_number, request=request,
+                 data={"target_body": body}, apply=apply)
+
+
 def transition(case: Case, by, action: str, *, request=None, today: date | None = None, **data) -> Case:
     """Dispatch an action name (API) to its service. Unknown actions and missing inputs are typed errors."""
     workflow.target_of(action)

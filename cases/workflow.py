@@ -130,7 +130,7 @@ def _blank(value) -> bool:
 def check_requirements(to_state: str, data: Mapping) -> None:
     """What a move needs besides a legal pair (``data`` holds the transition's inputs)."""
     if to_state == S.TRANSFERRED:
-        if data.get("target_office") is None:
+        if data.get("target_office") is None and _blank(data.get("target_body")):
             raise WorkflowError(_("Chuyển đơn phải nêu cơ quan có thẩm quyền nhận đơn."), "required",
                                 "target_office")
         if _blank(data.get("document_number")):

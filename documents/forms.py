@@ -234,3 +234,30 @@ def _join(body: str, number: str, number_label: str) -> str:
     if number:
         return f"{number_label}: {number}"
     return body
+
+
+@dataclass(frozen=True)
+class TransferLetterDoc:
+    """Phiếu / văn bản chuyển đơn to a competent body outside the platform (issue 16). For a denunciation
+    ``redacted`` hides the denouncer and the content (sent in a sealed enclosure, Law on Denunciation 2018,
+    art. 9 and 56)."""
+
+    office_name: str
+    number: str  # the transfer document's number
+    date: date
+    recipient: str  # the competent body (free text)
+    petition_kind: str  # kind code (KIND_LABELS)
+    received_on: date
+    petitioner: str  # name(s) of the petitioner(s)
+    address: str
+    content_summary: str
+    signer: Signer
+    source_line: str = ""  # how the letter reached the office (post, the press, …, their number and date)
+    place: str = ""
+    parent_office_name: str = ""
+    redacted: bool = False
+
+    def visible(self) -> TransferLetterDoc:
+        if self.redacted or self.petition_kind == DENUNCIATION:
+            return replace(self, petitioner=REDACTED_TEXT, address="", content_summary=REDACTED_TEXT, redacted=True)
+        return self

@@ -29,6 +29,7 @@ from documents.forms import (
     CONFIRMATION_WAYS,
     HANDLING_COLUMNS,
     HANDLING_GROUP_HEADER,
+    KIND_LABELS,
     RECEPTION_LOG_COLUMNS,
     RECEPTION_LOG_HEADERS,
     CitizenInfo,
@@ -37,6 +38,7 @@ from documents.forms import (
     ReceiptDoc,
     ReceptionLogRow,
     Signer,
+    TransferLetterDoc,
 )
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -252,6 +254,55 @@ def receipt_pdf(doc: ReceiptDoc) -> bytes:
         "documents": _documents(doc.documents),
         "receiver": _signer(doc.receiver),
     })
+
+
+def _transfer_letter_context(doc: TransferLetterDoc) -> dict:
+    v = doc.visible()
+    kind = KIND_LABELS.get(v.petition_kind, clean(v.petition_kind)).lower()
+    body = [f"Ngày {vn_date(v.received_on).removeprefix('ngày ')}, {clean(v.office_name)} nhận được đơn {kind} "
+            f"của ông/bà {clean(v.petitioner)}" + (f", địa chỉ: {clean(v.address)}" if v.address else "") + "."]
+    if v.source_line:
+        body.append(f"Nguồn đơn: {clean(v.source_line)}.")
+    body.append(f"Nội dung đơn: {clean(v.content_summary)}")
+    if v.redacted:
+        body.append("Thông tin về người tố cáo và nội dung tố cáo được giữ bí mật theo Điều 9 và Điều 56 Luật Tố cáo "
+                    "năm 2018; đơn được gửi kèm trong phong bì niêm phong.")
+    body.append(f"Căn cứ quy định của pháp luật, {clean(v.office_name)} chuyển đơn đến {clean(v.recipient)} để xem "
+                "xét, giải quyết theo thẩm quyền và thông báo kết quả cho người gửi đơn theo quy định.")
+    return {
+        "title": "PHIẾU CHUYỂN ĐƠN",
+        "subtitle": f"V/v chuyển đơn {kind}",
+        "header": _header(v.office_name, v.parent_office_name, v.number, v.place, v.date),
+        "recipient": clean(v.recipient),
+        "body": body,
+        "signer": _signer(v.signer),
+        "recipients": [clean(v.recipient), "Người gửi đơn (để biết)" if not v.redacted else "Lưu hồ sơ", "Lưu: VT"],
+    }
+
+
+def transfer_letter_pdf(doc: TransferLetterDoc) -> bytes:
+    """Phiếu chuyển đơn to a body outside the platform, A4 portrait."""
+    return _pdf("documents/transfer_letter.html", _transfer_letter_context(doc))
+
+
+def transfer_letter_docx(doc: TransferLetterDoc) -> bytes:
+    """Phiếu chuyển đơn as DOCX (Times New Roman 13 pt, A4)."""
+    c = _transfer_letter_context(doc)
+    document = _new_docx()
+    document.core_properties.title = c["title"]
+    _docx_header(document, c["header"])
+    _para(document, c["title"], align="center", bold=True, size=14, space_after=0)
+    _para(document, c["subtitle"], align="center", bold=True)
+    _para(document, f"Kính gửi: {c['recipient']}", align="center")
+    for line in c["body"]:
+        _para(document, line, align="justify")
+    table = document.add_table(rows=1, cols=2)
+    left, right = table.rows[0].cells
+    _cell_text(left, [("Nơi nhận:", {"bold": True, "italic": True})] + [(f"- {r};", {}) for r in c["recipients"]],
+               align="left")
+    s = c["signer"]
+    _cell_text(right, [(s["title"].upper(), {"bold": True}), ("", {}), ("", {}), ("", {}), (s["name"], {"bold": True})])
+    return _docx_bytes(document)
 
 
 def _max_pdf_rows() -> int:

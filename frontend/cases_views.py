@@ -513,6 +513,9 @@ def _detail_context(request, case: Case, bound: dict | None = None) -> dict:
         if case.previous_case_id is None and case.kind in (MatterKind.COMPLAINT, MatterKind.DENUNCIATION):
             context["link_form"] = bound.get("link") or LinkPreviousForm(prefix="link")
     context["bound"] = set(bound)
+    from frontend.followup_views import case_banner  # the follow-up pages build on this module
+
+    context["followup"] = case_banner(case, user, today)
     return context
 
 

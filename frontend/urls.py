@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend import cases_urls, oversight_urls, reports_urls, schedule_urls, views, workspace_urls
+from frontend import cases_urls, followup_urls, oversight_urls, reports_urls, schedule_urls, views, workspace_urls
 
 app_name = "frontend"
 urlpatterns = [
@@ -19,5 +19,6 @@ urlpatterns = [
 urlpatterns += schedule_urls.urlpatterns
 urlpatterns += workspace_urls.urlpatterns
 urlpatterns += cases_urls.urlpatterns
+urlpatterns += followup_urls.urlpatterns
 urlpatterns += oversight_urls.urlpatterns
 urlpatterns += reports_urls.urlpatterns

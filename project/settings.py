@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "documents",
     "oversight",
     "reports",
+    "followup",
     "frontend",
 ]
 
@@ -251,6 +252,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-daily-digests": {"task": "notifications.send_daily_digests",
                            "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
                                hour=env_int("NOTIFICATION_DIGEST_HOUR", 7), minute=0)},
+    # Daily: overdue plan tasks, late assignment reports, filed petitions past their keeping (docs/cases.md).
+    "check-followups": {"task": "followup.check_followups",
+                        "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+                            hour=env_int("CASE_DEADLINE_CHECK_HOUR", 6), minute=15)},
 }
 
 # --- Reports (docs/reports.md) ---------------------------------------------------------------------------

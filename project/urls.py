@@ -29,6 +29,7 @@ api_patterns = [
     path("documents/", include("documents.api_urls")),
     path("oversight/", include("oversight.api_urls")),
     path("reports/", include("reports.api_urls")),
+    path("followup/", include("followup.api_urls")),
     path("", include("scheduling.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
