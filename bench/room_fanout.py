@@ -220,8 +220,9 @@ def main():
     from django.db import connections
 
     connections.close_all()
-    ports = [18200 + i for i in range(args.workers)]
-    procs = [subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "project.server", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=4096",
+    # BENCH_PORT: another base port when someone else runs a bench on this machine at the same time.
+    ports = [int(os.environ.get("BENCH_PORT", 18200)) + i for i in range(args.workers)]
+    procs = [subprocess.Popen([str(ROOT / ".venv/bin/python"), *os.environ.get("BENCH_PY_ARGS", "").split(), "-m", "project.server", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=4096",
                                "project.asgi:application"], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
                               stdout=open(f"/tmp/bench-room-{p}.log", "wb"), stderr=subprocess.STDOUT)
              for p in ports]

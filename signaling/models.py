@@ -5,11 +5,14 @@ Redis restart loses messages in flight, never the room."""
 from django.conf import settings
 from django.db import models
 
+from core.crypto import EncryptedJSONField
+
 
 class Room(models.Model):
     session = models.OneToOneField("reception_sessions.ReceptionSession", on_delete=models.CASCADE,
                                    related_name="room")
-    state = models.JSONField(default=dict)
+    # Names of the people in the room (citizens' included): encrypted at rest, once per write.
+    state = EncryptedJSONField(default=dict)
     resume_hashes = models.JSONField(default=dict)  # participant id → hash of their current resume token
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -26,7 +29,7 @@ class RoomEvent(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     audience = models.CharField(max_length=48)
-    frame = models.JSONField()
+    frame = EncryptedJSONField(default=dict)  # may carry a name or chat text: encrypted at rest
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,7 +51,7 @@ class RoomRecord(models.Model):
                               related_name="+")
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
-    data = models.JSONField(default=dict)
+    data = EncryptedJSONField(default=dict)  # free-text notes of a refusal or removal: encrypted at rest
 
     class Meta:
         ordering = ["at", "pk"]

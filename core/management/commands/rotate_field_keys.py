@@ -29,10 +29,13 @@ class Command(BaseCommand):
             manager = model._base_manager
             last_pk, count = 0, 0
             while True:
-                rows = list(manager.filter(pk__gt=last_pk).order_by("pk").values_list("pk", *names)[:batch_size])
-                if not rows:
-                    break
                 with transaction.atomic():
+                    # Locked while rewritten: a live room's state changes under the same row lock, so a
+                    # concurrent command is never overwritten by the value read here.
+                    rows = list(manager.select_for_update().filter(pk__gt=last_pk).order_by("pk")
+                                .values_list("pk", *names)[:batch_size])
+                    if not rows:
+                        break
                     for pk, *values in rows:
                         changes = {n: v for n, v in zip(names, values, strict=True) if v}
                         if changes:
