@@ -261,10 +261,20 @@ class ForwardTrack(MediaStreamTrack):
         self._last_wall = 0.0
         self.sent = self.sent_keyframes = 0
         self.started = False  # nothing is queued before the sender (or recorder) reads: no stale start
+        self.paused = False  # weak lines (media/weaklines.py): this subscriber's line cannot carry it now
         source.sinks.add(self)
 
+    def set_paused(self, paused: bool) -> None:  # weak lines: the only hook they need in the router
+        """Stop or resume forwarding (a weak subscriber's picture); resuming starts at a keyframe."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if not paused and self.kind == "video":
+            self.waiting_keyframe = True
+            self.source.request_keyframe()
+
     def push(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False) -> None:
-        if self.readyState != "live" or not self.started:
+        if self.readyState != "live" or not self.started or self.paused:
             return
         if black:
             self.waiting_keyframe = True  # the real deltas must not follow a black keyframe

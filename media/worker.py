@@ -36,6 +36,7 @@ from django.conf import settings
 
 from media import recorder
 from media.router import RoomRouter, prefer_codecs
+from media.weaklines import RoomLines
 from signaling.services import media_group, participant_group
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class RoomMedia:
     nudge: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     tasks: list = field(default_factory=list)
+    lines: RoomLines | None = None  # weak lines: each subscriber's downlink, each publisher's uplink
 
     def participant(self, pid: str) -> dict | None:
         return (self.state.get("participants") or {}).get(pid)
@@ -214,7 +216,9 @@ class MediaWorker:
         taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
         logger.info("media worker %s holds room %s%s", self.worker_id, room_id, " (taken over)" if taken_over else "")
         room.events = await self.layer.new_channel()
-        room.tasks = [asyncio.create_task(self.watch(room)), asyncio.create_task(self.on_nudge(room))]
+        room.lines = RoomLines(lambda pid, frame: self.send(room, pid, frame))  # weak lines
+        room.tasks = [asyncio.create_task(self.watch(room)), asyncio.create_task(self.on_nudge(room)),
+                      asyncio.create_task(self.watch_lines(room))]
         await self.refresh(room)  # everyone admitted is told media.ready: (re)negotiate with this worker
 
     async def release(self, room_id: int) -> None:
@@ -273,6 +277,17 @@ class MediaWorker:
                 raise
             except Exception:  # noqa: BLE001
                 logger.warning("room %s state refresh failed", room.room_id, exc_info=True)
+
+    async def watch_lines(self, room: RoomMedia) -> None:
+        """Weak lines (media/weaklines.py): once a second, each line's level from its RTCP reports."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await room.lines.tick(room.state)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - never takes the room down
+                logger.warning("room %s: weak-line tick failed", room.room_id, exc_info=True)
 
     async def refresh(self, room: RoomMedia) -> None:
         async with room.lock:
@@ -383,6 +398,8 @@ class MediaWorker:
         def on_track(track):
             receiver = next((t.receiver for t in pc.getTransceivers() if t.receiver.track is track), None)
             room.router.publish(pid, track, receiver)
+            if receiver is not None and room.lines is not None:
+                room.lines.publishing(pid, receiver)  # weak lines: the uplink's loss
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         prefer_codecs(pc)  # VP8 and Opus: forwarded as they come, recorded as they are
@@ -402,8 +419,13 @@ class MediaWorker:
         if not tracks:
             return
         pc = RTCPeerConnection(ice_configuration(self.worker_id))
+        pairs = []
         for track in tracks:
-            room.router.bind(pc.addTrack(track), track)  # the subscriber's PLI asks the publisher for a keyframe
+            sender = pc.addTrack(track)
+            room.router.bind(sender, track)  # the subscriber's PLI asks the publisher for a keyframe
+            pairs.append((sender, track))
+        if room.lines is not None and all(hasattr(t, "set_paused") for t in tracks):
+            room.lines.subscription(subscriber, publisher, pairs)  # weak lines: the subscriber's reports
         prefer_codecs(pc)
         room.subscriptions[(subscriber, publisher)] = pc
         await pc.setLocalDescription(await pc.createOffer())
@@ -421,6 +443,8 @@ class MediaWorker:
         if pc is not None:
             await pc.close()
         room.router.unpublish(pid)
+        if room.lines is not None:
+            room.lines.gone(pid)  # weak lines
         for (subscriber, publisher), sub in list(room.subscriptions.items()):
             if pid in (subscriber, publisher):
                 room.subscriptions.pop((subscriber, publisher))

@@ -504,6 +504,23 @@ MEDIA_EMBEDDED = env_bool("MEDIA_EMBEDDED", not REDIS_URL)
 MEDIA_BIND_ADDRESSES = env_list("MEDIA_BIND_ADDRESSES", [])
 MEDIA_UDP_PORT_MIN = env_int("MEDIA_UDP_PORT_MIN", 0)
 MEDIA_UDP_PORT_MAX = env_int("MEDIA_UDP_PORT_MAX", 0)
+# Weak lines (media/netwatch.py, docs/media.md): a subscriber's downlink steps down (all pictures → the floor
+# holder's → sound only) after DOWN_SECONDS of loss ≥ DOWN_LOSS or RTT ≥ DOWN_RTT, and climbs back one step
+# after UP_SECONDS of loss ≤ UP_LOSS (doubling after a failed climb, up to MAX_UP_SECONDS).
+MEDIA_WEAK_LINE = {
+    "down_loss": env_float("MEDIA_WEAK_DOWN_LOSS", 0.06),
+    "up_loss": env_float("MEDIA_WEAK_UP_LOSS", 0.03),
+    "down_rtt": env_float("MEDIA_WEAK_DOWN_RTT", 1.0),
+    "down_seconds": env_float("MEDIA_WEAK_DOWN_SECONDS", 2.0),
+    "up_seconds": env_float("MEDIA_WEAK_UP_SECONDS", 4.0),
+    "max_up_seconds": env_float("MEDIA_WEAK_MAX_UP_SECONDS", 32.0),
+}
+# What a browser publishes (frontend/static/frontend/room.js, RTCRtpSender.setParameters): video at most this
+# bitrate and frame rate, scaled down by PHONE_SCALE on a phone-size screen; audio (Opus, FEC and DTX on
+# where the browser offers them) always goes first.
+MEDIA_VIDEO_MAX_KBPS = env_int("MEDIA_VIDEO_MAX_KBPS", 500)
+MEDIA_VIDEO_MAX_FPS = env_int("MEDIA_VIDEO_MAX_FPS", 20)
+MEDIA_VIDEO_PHONE_SCALE = env_float("MEDIA_VIDEO_PHONE_SCALE", 2.0)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = os.environ.get("TURN_SECRET", "")
