@@ -61,7 +61,7 @@ def site_nav(context) -> dict:
         groups.append((_("Của tôi"), [link("my-registrations", _("Đăng ký của tôi")),
                                       link("my-cases", _("Vụ việc của tôi"))]))
     if staff:
-        work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Hộp vụ việc")),
+        work = [link("workspace", _("Lịch làm việc")), link("case-inbox", _("Sổ vụ việc")),
                 link("reception-log", _("Sổ tiếp công dân"))]  # every staff role may export its offices' log
         if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
             work.append(link("oversight", _("Giám sát")))
