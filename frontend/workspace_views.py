@@ -32,8 +32,8 @@ from core.errors import DomainError
 from frontend import office_picker
 from minutes import access as minutes_access
 from offices.models import Office, Tier
-from scheduling.models import HolidayRule, LeaderEngagement, ReceptionPlan
 from scheduling import recurrence
+from scheduling.models import HolidayRule, LeaderEngagement, ReceptionPlan
 from scheduling.services import engagements, plans
 from sessions import services as session_services
 from sessions.models import ReceptionSession, SessionStatus

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 def sms_backend_check(app_configs, **kwargs):
