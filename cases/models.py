@@ -264,12 +264,14 @@ class CaseDocument(models.Model):
 class CaseAlert(models.Model):
     """A deadline alert already sent (idempotency of the daily check)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
-    kind = models.CharField(max_length=40)
-    due_date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("vụ việc"))
+    kind = models.CharField(_("loại cảnh báo"), max_length=40)
+    due_date = models.DateField(_("hạn"))
+    created_at = models.DateTimeField(_("lúc gửi"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("cảnh báo hạn giải quyết")
+        verbose_name_plural = _("cảnh báo hạn giải quyết")
         constraints = [models.UniqueConstraint(fields=["case", "kind", "due_date"], name="case_alert_unique")]
 
     def __str__(self):

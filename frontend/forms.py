@@ -22,7 +22,8 @@ class VerifyForm(forms.Form):
 
 class LoginForm(forms.Form):
     identifier = forms.CharField(
-        label=_("Số điện thoại hoặc thư điện tử"), max_length=254,
+        label=_("Số điện thoại, thư điện tử hoặc tên đăng nhập"), max_length=254,
+        help_text=_("Công dân: số điện thoại hoặc thư điện tử đã đăng ký. Cán bộ: tên đăng nhập được cấp."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}))
     password = forms.CharField(label=_("Mật khẩu"), max_length=128, strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role, User
 from accounts.permissions import Action, can
 from core.errors import DomainError
+from frontend import office_picker
 from frontend.views import search_offices
 from frontend.workspace_views import (
     SESSION_FORMS,
@@ -258,7 +259,7 @@ def create_session(request):
 
 def _render_create(request, offices, office, form, leaders, status=200):
     return render(request, "frontend/workspace/session_create.html", {
-        "offices": offices, "office": office, "many_offices": offices.count() > 1, "form": form,
+        "offices": offices, "office": office, **office_picker.picker(request, offices, office), "form": form,
         "leaders": leaders,
     }, status=status)
 

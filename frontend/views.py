@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,6 +107,7 @@ def signup_verify(request):
         else:
             request.session.pop("signup_token", None)
             login(request, user, backend="accounts.backends.PhoneOrEmailBackend")
+            messages.success(request, _("Đã tạo tài khoản. Bạn đã đăng nhập và có thể đăng ký lịch tiếp công dân."))
             return redirect("frontend:home")
     return render(request, "frontend/signup_verify.html", {"form": form})
 
@@ -117,7 +119,7 @@ def login_view(request):
         user = authenticate(request, username=form.cleaned_data["identifier"],
                             password=form.cleaned_data["password"])
         if user is None:
-            form.add_error("password", _("Sai số điện thoại/thư điện tử hoặc mật khẩu."))
+            form.add_error("password", _("Sai tên đăng nhập (số điện thoại, thư điện tử) hoặc mật khẩu."))
         else:
             login(request, user)
             return redirect(_safe_next(request) or "frontend:home")

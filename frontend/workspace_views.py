@@ -29,8 +29,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role, User
 from accounts.permissions import Action, can, has_role_at, is_staff_member, offices_for
 from core.errors import DomainError
+from frontend import office_picker
 from minutes import access as minutes_access
 from offices.models import Office, Tier
+from scheduling import recurrence
 from scheduling.models import HolidayRule, LeaderEngagement, ReceptionPlan
 from scheduling.services import engagements, plans
 from sessions import services as session_services
@@ -46,17 +48,6 @@ TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S"]
 ACTIONABLE = (SessionStatus.PLANNED, SessionStatus.PUBLISHED)
 # Roles that enter a session's room from a site (signaling.services.room_role_for).
 
-# --- the recurrence rule in plain Vietnamese ---------------------------------------------------------------
-
-WEEKDAYS = {
-    "MO": gettext_lazy("Thứ Hai"), "TU": gettext_lazy("Thứ Ba"), "WE": gettext_lazy("Thứ Tư"),
-    "TH": gettext_lazy("Thứ Năm"), "FR": gettext_lazy("Thứ Sáu"), "SA": gettext_lazy("Thứ Bảy"),
-    "SU": gettext_lazy("Chủ Nhật"),
-}
-_KNOWN_KEYS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "WKST"}
-
-
-
 def _refused(request, exc: DomainError, form=None) -> None:
     """A service refused: "forbidden" is a 403; anything else goes on the form's field and in a message."""
     if exc.code == "forbidden":
@@ -65,64 +56,11 @@ def _refused(request, exc: DomainError, form=None) -> None:
         form.add_domain_error(exc)
     messages.error(request, exc.message)
 
-def _join(items: list[str]) -> str:
-    """``a``, ``a và b``, ``a, b và c``."""
-    if len(items) < 2:
-        return "".join(items)
-    return _("%(items)s và %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
-
-
-def _nth_weekday(token: str) -> str | None:
-    """``1MO`` → "Thứ Hai đầu tiên", ``-1FR`` → "Thứ Sáu cuối cùng", ``2TU`` → "Thứ Ba tuần thứ 2"."""
-    number, day = token[:-2], token[-2:]
-    if day not in WEEKDAYS or not number.lstrip("+-").isdigit():
-        return None
-    n = int(number)
-    if n == 1:
-        return _("%(day)s đầu tiên") % {"day": WEEKDAYS[day]}
-    if n == -1:
-        return _("%(day)s cuối cùng") % {"day": WEEKDAYS[day]}
-    if 2 <= n <= 4:
-        return _("%(day)s tuần thứ %(n)s") % {"day": WEEKDAYS[day], "n": n}
-    return None
-
 
 def describe_rrule(rrule: str) -> str:
-    """The plan's rule in plain Vietnamese for the common cases ("Ngày 10 và 25 hằng tháng", "Thứ Năm hằng
-    tuần", "Thứ Hai đầu tiên hằng tháng"); any other rule is returned as it is (the raw RRULE)."""
-    raw = (rrule or "").strip().removeprefix("RRULE:")
-    try:
-        parts = dict(item.split("=", 1) for item in raw.upper().split(";") if item)
-    except ValueError:
-        return raw
-    if not parts.keys() <= _KNOWN_KEYS or not parts.get("INTERVAL", "1").isdigit():
-        return raw
-    freq, interval = parts.get("FREQ"), int(parts.get("INTERVAL", "1"))
-    days = [d for d in parts.get("BYDAY", "").split(",") if d]
-    month_days = [d for d in parts.get("BYMONTHDAY", "").split(",") if d]
-    if interval < 1:
-        return raw
-    if freq in ("WEEKLY", "DAILY") and days and not month_days and all(d in WEEKDAYS for d in days):
-        names = _join([str(WEEKDAYS[d]) for d in sorted(days, key=list(WEEKDAYS).index)])
-        if interval == 1:
-            return _("%(days)s hằng tuần") % {"days": names}
-        if freq == "WEEKLY":
-            return _("%(days)s, %(n)s tuần một lần") % {"days": names, "n": interval}
-        return raw
-    if freq == "DAILY" and not days and not month_days and interval == 1:
-        return _("Hằng ngày")
-    if freq != "MONTHLY":
-        return raw
-    if month_days and not days and all(d.isdigit() and 1 <= int(d) <= 31 for d in month_days):
-        numbers = _join([str(n) for n in sorted({int(d) for d in month_days})])
-        if interval == 1:
-            return _("Ngày %(days)s hằng tháng") % {"days": numbers}
-        return _("Ngày %(days)s, %(n)s tháng một lần") % {"days": numbers, "n": interval}
-    if days and not month_days and interval == 1:
-        named = [_nth_weekday(d) for d in days]
-        if all(named):
-            return _("%(days)s hằng tháng") % {"days": _join(named)}
-    return raw
+    """The plan's rhythm in Vietnamese words (``scheduling.recurrence``); a rule without words there reads
+    "Theo quy tắc lặp riêng" — never the raw RRULE on a staff page."""
+    return recurrence.describe(rrule) or _("Theo quy tắc lặp riêng (xem chi tiết trong trang quản trị)")
 
 
 # --- forms -------------------------------------------------------------------------------------------------
@@ -384,7 +322,7 @@ def _plan_form_initial(office: Office, leaders, user) -> dict:
 
 
 def _render_workspace(request, offices, office: Office | None, *, plan_form=None, failed=None, status=200):
-    context = {"offices": offices, "office": office, "many_offices": offices.count() > 1}
+    context = {"offices": offices, "office": office, **office_picker.picker(request, offices, office)}
     user = request.user
     if office is not None:
         manage = can(user, Action.SESSION_MANAGE, office)

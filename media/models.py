@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Recording(models.Model):
@@ -13,19 +14,24 @@ class Recording(models.Model):
     muted participant's audio is silence here too. A reconnection starts a new segment (a new row)."""
 
     session = models.ForeignKey("reception_sessions.ReceptionSession", on_delete=models.PROTECT,
-                                related_name="recordings")
-    participant = models.CharField(max_length=20, help_text="room participant id, e.g. u42")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    role = models.CharField(max_length=20)
-    file = models.FileField(upload_to="recordings/%Y/%m/")
-    started_at = models.DateTimeField()
-    stopped_at = models.DateTimeField()
-    duration_seconds = models.FloatField()
-    size_bytes = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    present = models.JSONField(default=list, help_text="participants admitted when the segment ended")
+                                related_name="recordings", verbose_name=_("phiên tiếp"))
+    participant = models.CharField(_("người tham gia (mã trong phòng)"), max_length=20,
+                                   help_text=_("mã người tham gia trong phòng, ví dụ u42"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("người dùng"))
+    role = models.CharField(_("vai trò"), max_length=20)
+    file = models.FileField(_("tệp"), upload_to="recordings/%Y/%m/")
+    started_at = models.DateTimeField(_("bắt đầu lúc"))
+    stopped_at = models.DateTimeField(_("kết thúc lúc"))
+    duration_seconds = models.FloatField(_("thời lượng (giây)"))
+    size_bytes = models.BigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64)
+    present = models.JSONField(_("người có mặt"), default=list,
+                               help_text=_("những người đã được mời vào phòng khi đoạn ghi kết thúc"))
 
     class Meta:
+        verbose_name = _("bản ghi hình, ghi âm")
+        verbose_name_plural = _("bản ghi hình, ghi âm")
         ordering = ["session", "started_at", "participant"]
         constraints = [models.CheckConstraint(condition=models.Q(stopped_at__gte=models.F("started_at")),
                                               name="recording_stops_after_it_starts")]

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 def sms_backend_check(app_configs, **kwargs):
@@ -12,6 +13,7 @@ def sms_backend_check(app_configs, **kwargs):
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
+    verbose_name = _("Thông báo")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

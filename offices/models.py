@@ -94,12 +94,15 @@ class OfficeNotice(models.Model):
     """A short notice posted by staff to colleagues of one office (e.g. on a reception day: "the central
     site is connected"). Delivered live to the office's staff over the event stream."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="notices")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="notices", verbose_name=_("cơ quan"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("người viết"))
+    text = models.CharField(_("nội dung"), max_length=1000)
+    created_at = models.DateTimeField(_("lúc đăng"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("thông báo nội bộ của cơ quan")
+        verbose_name_plural = _("thông báo nội bộ của cơ quan")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -87,9 +87,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "core.third_party.AxesConfig",
     "channels",
-    "vi_address",
+    "core.third_party.ViAddressConfig",
     # Our apps
     "core",
     "accounts",
@@ -466,6 +466,8 @@ AUTO_PUBLISH_WORKING_DAYS_AHEAD = env_int("AUTO_PUBLISH_WORKING_DAYS_AHEAD", 10)
 MATERIALIZE_DAYS_AHEAD = env_int("MATERIALIZE_DAYS_AHEAD", 42)  # periodic sessions created 6 weeks ahead
 SLOT_MINUTES_DEFAULT = 30
 SLOT_CAPACITY_DEFAULT = 1
+# Staff pages: up to this many offices the picker is a drop-down, above it a search box (frontend.office_picker).
+OFFICE_PICKER_LIST_MAX = 40
 REGISTRATION_CLOSES_HOURS_BEFORE = env_int("REGISTRATION_CLOSES_HOURS_BEFORE", 24)
 WAITLIST_MAX_PER_SLOT = env_int("WAITLIST_MAX_PER_SLOT", 10)
 MAX_PEOPLE_PER_REGISTRATION = 500

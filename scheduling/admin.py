@@ -19,6 +19,7 @@ from accounts import permissions
 from accounts.permissions import Action
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from scheduling import recurrence
 from scheduling.models import LeaderEngagement, PlanSite, ReceptionPlan, Registration
 from scheduling.services import plans
 from sessions import services as session_services
@@ -88,12 +89,16 @@ class PlanSiteInline(admin.TabularInline):
 
 @admin.register(ReceptionPlan)
 class ReceptionPlanAdmin(admin.ModelAdmin):
-    list_display = ("title", "office", "leader", "rrule", "starts_on", "ends_on", "is_active")
+    list_display = ("title", "office", "leader", "rhythm", "starts_on", "ends_on", "is_active")
     list_filter = ("is_active", "office__tier", "holiday_rule")
     search_fields = ("title", "office__code", "office__name", "leader__full_name")
     list_select_related = ("office", "leader")
     raw_id_fields = ("office", "leader")
     inlines = [PlanSiteInline]
+
+    @admin.display(description=_("Nhịp tiếp"), ordering="rrule")
+    def rhythm(self, obj):
+        return recurrence.describe_or_raw(obj.rrule)
 
     # --- Forms ---
 

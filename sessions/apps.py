@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReceptionSessionsConfig(AppConfig):
@@ -7,5 +8,5 @@ class ReceptionSessionsConfig(AppConfig):
 
     name = "sessions"
     label = "reception_sessions"
-    verbose_name = "Reception sessions"
+    verbose_name = _("Phiên tiếp công dân")
     default_auto_field = "django.db.models.BigAutoField"

@@ -122,9 +122,25 @@ def test_signup_and_login_are_clear(client, db):
     assert 'aria-describedby="id_identifier_helptext"' in html and 'href="/dang-nhap/"' in html
     html = text(client.get("/dang-nhap/"))
     assert 'autocomplete="current-password"' in html and 'href="/dang-ky/"' in html
+    # Staff sign in with a username: the label says so (issue 17).
+    assert "Số điện thoại, thư điện tử hoặc tên đăng nhập" in html and "Cán bộ: tên đăng nhập được cấp" in html
     response = client.post("/dang-nhap/", {"identifier": "", "password": ""})
     assert 'id="id_identifier_error" role="alert"' in text(response)
-    assert 'aria-describedby="id_identifier_error"' in text(response)
+    assert 'aria-describedby="id_identifier_helptext id_identifier_error"' in text(response)
+
+
+def test_the_one_time_code_page_ends_with_account_created(client, transactional_db):
+    from django.core import mail
+
+    response = client.post("/dang-ky/", {"full_name": "Nguyễn Thị Mai", "identifier": "mai@example.com",
+                                          "password": "Ngay-mai-troi-nang-7"})
+    assert response.status_code == 302 and response["Location"] == "/dang-ky/xac-minh/"
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    response = client.post("/dang-ky/xac-minh/", {"code": code}, follow=True)
+    html = text(response)
+    assert response.redirect_chain[-1][0] == "/"
+    assert 'role="status"' in html and "Đã tạo tài khoản. Bạn đã đăng nhập" in html
+    assert response.context["user"].is_authenticated
 
 
 # --- Navigation by role --------------------------------------------------------------------------------

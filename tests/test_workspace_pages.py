@@ -89,8 +89,8 @@ def plan_data(office, leader, **overrides):
     ("FREQ=WEEKLY;BYDAY=TH", "Thứ Năm hằng tuần"),
     ("FREQ=WEEKLY;BYDAY=TH,MO", "Thứ Hai và Thứ Năm hằng tuần"),
     ("FREQ=MONTHLY;BYDAY=1MO", "Thứ Hai đầu tiên hằng tháng"),
-    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1", "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1"),
-], ids=["10-25", "15", "thursday", "two-days", "first-monday", "raw"])
+    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1;BYSETPOS=1", "Theo quy tắc lặp riêng (xem chi tiết trong trang quản trị)"),
+], ids=["10-25", "15", "thursday", "two-days", "first-monday", "no-words"])
 def test_describe_rrule(rrule, expected):
     assert describe_rrule(rrule) == expected
 
@@ -366,3 +366,31 @@ def test_officer_manages_the_leaders_calendar(client, commune, leader, make_user
     other_leader = make_user(Role.LEADER, commune)
     client.force_login(other_leader)
     assert client.get(calendar_url(leader)).status_code == 403
+
+
+# --- the office picker (issue 17) --------------------------------------------------------------------------
+
+def test_a_few_offices_give_a_drop_down(client, office_tree, make_user):
+    admin = make_user(Role.OFFICE_ADMIN, office_tree["province01"])
+    client.force_login(admin)
+    body = text(client.get(WS))
+    assert '<select id="office-picker" name="office">' in body and 'name="office_q"' not in body
+
+
+def test_many_offices_give_a_search_instead_of_a_list(client, office_tree, make_user, settings):
+    from core.text import fold
+
+    settings.OFFICE_PICKER_LIST_MAX = 3  # the tree has 7 offices; the real superuser has 3,356
+    office_tree["commune012"].__class__.objects.filter(pk=office_tree["commune012"].pk).update(
+        name="Điểm tiếp công dân phường Kinh Bắc", search_text=fold("Điểm tiếp công dân phường Kinh Bắc Bắc Ninh"))
+    superuser = make_user(full_name="Quản trị hệ thống", is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+    body = text(client.get(WS))
+    assert 'name="office_q"' in body and 'type="search"' in body and "<select id=\"office-picker\"" not in body
+    assert "Bạn có quyền ở 7 cơ quan" in body
+    body = text(client.get(WS, {"office_q": "kinh bac"}))
+    assert "Cơ quan tìm thấy" in body
+    assert f'href="/lam-viec/lich/?office={office_tree["commune012"].code}"' in body
+    assert f'?office={office_tree["commune011"].code}"' not in body
+    body = text(client.get(WS, {"office_q": "khong co dau"}))
+    assert "Không tìm thấy cơ quan nào." in body

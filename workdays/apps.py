@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkdaysConfig(AppConfig):
     name = "workdays"
+    verbose_name = _("Ngày làm việc, ngày nghỉ")
     default_auto_field = "django.db.models.BigAutoField"

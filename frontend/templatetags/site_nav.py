@@ -68,7 +68,7 @@ def site_nav(context) -> dict:
         groups.append((_("Của tôi"), [link("my-registrations", _("Đăng ký của tôi")),
                                       link("my-cases", _("Vụ việc của tôi")), inbox]))
     if staff:
-        work = [link("workspace", _("Lịch làm việc")), inbox, link("case-inbox", _("Hộp vụ việc")),
+        work = [link("workspace", _("Lịch làm việc")), inbox, link("case-inbox", _("Sổ vụ việc")),
                 link("reception-log", _("Sổ tiếp công dân"))]  # every staff role may export its offices' log
         work.append(link("reports", _("Báo cáo")))  # its offices' reports (reports.services.visible_reports)
         if roles & (OVERSIGHT_ROLES | {"superuser"}) and _oversees(user):
