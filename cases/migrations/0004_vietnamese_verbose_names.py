@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_denouncer_secret_encrypt_transition_note'),
+        ('cases', '0003_transfer_to_body_outside_platform'),
     ]
 
     operations = [
