@@ -298,7 +298,7 @@ def send_digests(day=None) -> int:
                 .values_list("recipient_id", flat=True).distinct())
     for user_id in sorted(set(user_ids)):
         with transaction.atomic():
-            candidates = list(Notification.objects.select_for_update(skip_locked=True)
+            candidates = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
                               .filter(recipient_id=user_id, digest__isnull=True, read_at__isnull=True)
                               .select_related("recipient").order_by("created_at", "pk"))
             if not candidates:

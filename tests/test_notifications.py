@@ -272,3 +272,23 @@ def test_transfer_notifies_receiving_staff_and_only_the_denouncer_herself(
         assert DENOUNCER["full_name"] not in text and "NOI-DUNG-TO-CAO" not in text
     for d in Delivery.objects.all():
         assert DENOUNCER["full_name"] not in d.body
+
+
+def test_a_citizen_sees_own_milestones_in_the_inbox(db, office_tree, people, make_user,
+                                                    django_capture_on_commit_callbacks):
+    citizen = make_user(phone="0987111333", full_name="Nguyễn Văn Công")
+    other = make_user(phone="0987111444", full_name="Người Khác")
+    case = make_case(office_tree["commune011"], by=people["officer"],
+                     parties=[{"user": citizen, "full_name": "Nguyễn Văn Công", "id_number": "001085000002"}])
+    case_services.classify(case, people["officer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.accept(case, people["officer"], document_number="TL-2")
+    html = _client(citizen).get("/cua-toi/vu-viec/").content.decode()
+    assert 'data-nav="notifications"' in html and 'data-unread="1"' in html  # in "Của tôi"
+    inbox = _client(citizen).get("/thong-bao/").content.decode()
+    assert f"Đơn số {case.number} đã được thụ lý" in inbox
+    assert "Đơn số" not in _client(other).get("/thong-bao/").content.decode()
+    prefs = _client(citizen).get("/thong-bao/cai-dat/").content.decode()
+    assert 'name="milestone"' in prefs and 'name="overdue"' not in prefs
+    notice = Notification.objects.get(recipient=citizen)
+    assert _client(citizen).get(f"/thong-bao/{notice.pk}/")["Location"] == "/cua-toi/vu-viec/"
