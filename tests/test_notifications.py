@@ -292,3 +292,18 @@ def test_a_citizen_sees_own_milestones_in_the_inbox(db, office_tree, people, mak
     assert 'name="milestone"' in prefs and 'name="overdue"' not in prefs
     notice = Notification.objects.get(recipient=citizen)
     assert _client(citizen).get(f"/thong-bao/{notice.pk}/")["Location"] == "/cua-toi/vu-viec/"
+
+
+def test_the_sweep_sends_what_a_lost_task_left_and_tries_a_failing_one_once(db, people, sms_outbox, settings):
+    settings.SMS_BACKEND = "tests.test_notifications.FlakyGateway"
+    FlakyGateway.calls = 0
+    a = _with_contacts(people["officer"], phone="0912000001")
+    b = _with_contacts(people["officer2"], phone="0912000002")
+    services.notify(a, "task.overdue", None, title="Một", key="s1")  # no commit in this test: no task ran
+    services.notify(b, "task.overdue", None, title="Hai", key="s2")
+    assert Delivery.objects.filter(status="pending").count() == 2
+    assert services.send_pending() == 1  # the first send fails once (FlakyGateway), the second goes
+    first = Delivery.objects.get(key__endswith=":sms", user=a)
+    assert first.status == "pending" and first.attempts == 1
+    assert services.send_pending() == 1 and services.send_pending() == 0
+    assert sorted(m.body for m in sms_outbox) == ["Hai", "Một"]
