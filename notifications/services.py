@@ -214,7 +214,7 @@ def _notify_one(user, kind, obj, *, title, body, key, url, case, channel, exact_
 MAX_ATTEMPTS = 5
 
 
-def _claim(delivery_id: int | None = None):
+def _claim(delivery_id: int | None = None, exclude=()):
     """Claim one pending delivery (a given one, or the oldest): ``pending`` → ``sending`` committed under
     ``FOR UPDATE SKIP LOCKED``. None when it is taken, sent, or being sent by someone else."""
     from django.db import transaction
@@ -224,7 +224,7 @@ def _claim(delivery_id: int | None = None):
 
     with transaction.atomic():
         rows = Delivery.objects.select_for_update(skip_locked=True).filter(status=DeliveryStatus.PENDING)
-        rows = rows.filter(pk=delivery_id) if delivery_id is not None else rows.order_by("pk")
+        rows = rows.filter(pk=delivery_id) if delivery_id is not None else rows.exclude(pk__in=exclude).order_by("pk")
         delivery = rows.first()
         if delivery is None:
             return None
@@ -234,7 +234,7 @@ def _claim(delivery_id: int | None = None):
     return delivery
 
 
-def send_delivery(delivery_id: int | None = None) -> bool:
+def send_delivery(delivery_id: int | None = None, *, exclude=(), claimed: list | None = None) -> bool:
     """Send one delivery if this caller wins the claim. True when it was sent now. A send that raises puts
     it back to ``pending`` (retried by the task or the sweep; ``failed`` after MAX_ATTEMPTS); a process that
     dies between the claim and the send leaves it ``sending`` — never sent twice (docs/notifications.md)."""
@@ -242,9 +242,11 @@ def send_delivery(delivery_id: int | None = None) -> bool:
 
     from notifications.models import Delivery, DeliveryStatus
 
-    delivery = _claim(delivery_id)
+    delivery = _claim(delivery_id, exclude)
     if delivery is None:
         return False
+    if claimed is not None:
+        claimed.append(delivery.pk)
     try:
         send_to("phone" if delivery.channel == "sms" else "email", delivery.destination, delivery.subject,
                 delivery.body)
@@ -257,11 +259,12 @@ def send_delivery(delivery_id: int | None = None) -> bool:
 
 
 def send_pending(limit: int = 500) -> int:
-    """The sweep (beat): send deliveries whose task was lost. Returns how many were sent."""
-    sent = 0
+    """The sweep (beat): send deliveries whose task was lost, each at most once per sweep. Returns how many
+    were sent."""
+    sent, tried = 0, []
     for _i in range(limit):
         try:
-            if not send_delivery():
+            if not send_delivery(exclude=tried, claimed=tried):
                 break
         except Exception:  # counted as an attempt; the next sweep tries again
             continue
@@ -298,7 +301,7 @@ def send_digests(day=None) -> int:
                 .values_list("recipient_id", flat=True).distinct())
     for user_id in sorted(set(user_ids)):
         with transaction.atomic():
-            candidates = list(Notification.objects.select_for_update(skip_locked=True)
+            candidates = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
                               .filter(recipient_id=user_id, digest__isnull=True, read_at__isnull=True)
                               .select_related("recipient").order_by("created_at", "pk"))
             if not candidates:

@@ -272,3 +272,38 @@ def test_transfer_notifies_receiving_staff_and_only_the_denouncer_herself(
         assert DENOUNCER["full_name"] not in text and "NOI-DUNG-TO-CAO" not in text
     for d in Delivery.objects.all():
         assert DENOUNCER["full_name"] not in d.body
+
+
+def test_a_citizen_sees_own_milestones_in_the_inbox(db, office_tree, people, make_user,
+                                                    django_capture_on_commit_callbacks):
+    citizen = make_user(phone="0987111333", full_name="Nguyễn Văn Công")
+    other = make_user(phone="0987111444", full_name="Người Khác")
+    case = make_case(office_tree["commune011"], by=people["officer"],
+                     parties=[{"user": citizen, "full_name": "Nguyễn Văn Công", "id_number": "001085000002"}])
+    case_services.classify(case, people["officer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.accept(case, people["officer"], document_number="TL-2")
+    html = _client(citizen).get("/cua-toi/vu-viec/").content.decode()
+    assert 'data-nav="notifications"' in html and 'data-unread="1"' in html  # in "Của tôi"
+    inbox = _client(citizen).get("/thong-bao/").content.decode()
+    assert f"Đơn số {case.number} đã được thụ lý" in inbox
+    assert "Đơn số" not in _client(other).get("/thong-bao/").content.decode()
+    prefs = _client(citizen).get("/thong-bao/cai-dat/").content.decode()
+    assert 'name="milestone"' in prefs and 'name="overdue"' not in prefs
+    notice = Notification.objects.get(recipient=citizen)
+    assert _client(citizen).get(f"/thong-bao/{notice.pk}/")["Location"] == "/cua-toi/vu-viec/"
+
+
+def test_the_sweep_sends_what_a_lost_task_left_and_tries_a_failing_one_once(db, people, sms_outbox, settings):
+    settings.SMS_BACKEND = "tests.test_notifications.FlakyGateway"
+    FlakyGateway.calls = 0
+    a = _with_contacts(people["officer"], phone="0912000001")
+    b = _with_contacts(people["officer2"], phone="0912000002")
+    services.notify(a, "task.overdue", None, title="Một", key="s1")  # no commit in this test: no task ran
+    services.notify(b, "task.overdue", None, title="Hai", key="s2")
+    assert Delivery.objects.filter(status="pending").count() == 2
+    assert services.send_pending() == 1  # the first send fails once (FlakyGateway), the second goes
+    first = Delivery.objects.get(key__endswith=":sms", user=a)
+    assert first.status == "pending" and first.attempts == 1
+    assert services.send_pending() == 1 and services.send_pending() == 0
+    assert sorted(m.body for m in sms_outbox) == ["Hai", "Một"]
