@@ -125,7 +125,7 @@ def test_plan_overdue_alert_is_idempotent_and_marks_the_case(office_tree, people
 def test_plan_permissions(office_tree, people):
     today = timezone.localdate()
     case = make_case(office_tree["commune011"], by=people["officer"])
-    for who in ("secretary", "province_inspector", "other_officer"):
+    for who in ("secretary", "province_inspector", "other_officer", "province_leader"):
         with pytest.raises(services.FollowupError) as info:
             services.add_task(case, people[who], content="x", deadline=today, responsible_user=people["officer"])
         assert info.value.code == "forbidden"
@@ -207,9 +207,10 @@ def test_destruction_of_a_filed_petition_after_the_keeping_period(office_tree, p
     case_services.file(case, people["officer"], today=long_ago)
     case.refresh_from_db()
     assert check_followups()["filed"] == 1 and check_followups()["filed"] == 0
-    with pytest.raises(services.FollowupError) as info:
-        services.decide_destruction(case, people["officer"], destroy=True, decision_number="5/QĐ")
-    assert info.value.code == "forbidden"
+    for who in ("officer", "province_leader", "province_inspector"):  # the head of the office only, no tier above
+        with pytest.raises(services.FollowupError) as info:
+            services.decide_destruction(case, people[who], destroy=True, decision_number="5/QĐ")
+        assert info.value.code == "forbidden"
     stored = case.documents.get().file.path
     keep = services.decide_destruction(case, people["leader"], destroy=False, decision_number="4/QĐ",
                                        keep_until=timezone.localdate() + timedelta(days=30))
