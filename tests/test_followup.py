@@ -308,6 +308,7 @@ def test_pages_register_a_letter_and_show_the_overdue_mark(office_tree, people):
     CaseTask.objects.filter(case=case).update(deadline=today - timedelta(days=1))
     detail = client.get(f"/lam-viec/vu-viec/{case.public_id}/").content.decode()
     assert 'id="tasks-overdue"' in detail
+    assert "flag-tasks-overdue" in client.get("/lam-viec/vu-viec/").content.decode()
 
 
 def test_followup_page_forms_for_each_role(office_tree, people, settings, tmp_path):
