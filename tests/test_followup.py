@@ -136,7 +136,11 @@ def test_plan_permissions(office_tree, people):
         services.report_task(task, people["province_inspector"], text="x")
     # The inspector above sees the plan's state; the office below's officer sees only via his task.
     assert login(people["province_inspector"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/").status_code == 200
-    assert login(people["other_officer"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/").status_code == 200
+    services.add_task(case, people["officer"], content="Việc nội bộ của xã", deadline=today,
+                      responsible_user=people["officer"])
+    page = login(people["other_officer"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/")
+    assert page.status_code == 200
+    assert "Việc nội bộ của xã" not in page.content.decode() and "Nhiệm vụ của đơn vị khác" in page.content.decode()
     page = login(people["central_inspector"]).get("/lam-viec/ke-hoach/")
     assert page.status_code == 200 and case.number in page.content.decode()
     secret = make_case(office_tree["commune011"], by=people["leader"], kind="denunciation")
