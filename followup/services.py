@@ -292,6 +292,15 @@ def plan_state(case: Case, today: date | None = None, purpose: str = TaskPurpose
     }
 
 
+def overdue_task_counts(case_ids, today: date | None = None) -> dict[int, int]:
+    """{case id: number of open tasks past their deadline} for a page of cases (one query)."""
+    from django.db.models import Count
+
+    rows = (CaseTask.objects.filter(case_id__in=list(case_ids), state=TaskState.OPEN, deadline__lt=_today(today))
+            .values("case_id").annotate(n=Count("pk")))
+    return {row["case_id"]: row["n"] for row in rows}
+
+
 # --- transfer keeping the sender following ------------------------------------------------------------------
 
 

@@ -368,6 +368,11 @@ def case_inbox(request):
     rows = [{"case": case, "deadline": nearest_deadline(case, today, cal),
              "incoming": case.source == CaseSource.TRANSFER and case.transferred_from_id is not None}
             for case in page.object_list]
+    from followup.services import overdue_task_counts  # the follow-up pages build on this module
+
+    tasks_overdue = overdue_task_counts([row["case"].pk for row in rows], today)
+    for row in rows:
+        row["tasks_overdue"] = tasks_overdue.get(row["case"].pk, 0)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(request, "frontend/cases/inbox.html", {
         "form": form, "rows": rows, "page": page, "paginator": paginator, "today": today,

@@ -125,7 +125,7 @@ def test_plan_overdue_alert_is_idempotent_and_marks_the_case(office_tree, people
 def test_plan_permissions(office_tree, people):
     today = timezone.localdate()
     case = make_case(office_tree["commune011"], by=people["officer"])
-    for who in ("secretary", "province_inspector", "other_officer"):
+    for who in ("secretary", "province_inspector", "other_officer", "province_leader"):
         with pytest.raises(services.FollowupError) as info:
             services.add_task(case, people[who], content="x", deadline=today, responsible_user=people["officer"])
         assert info.value.code == "forbidden"
@@ -136,7 +136,11 @@ def test_plan_permissions(office_tree, people):
         services.report_task(task, people["province_inspector"], text="x")
     # The inspector above sees the plan's state; the office below's officer sees only via his task.
     assert login(people["province_inspector"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/").status_code == 200
-    assert login(people["other_officer"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/").status_code == 200
+    services.add_task(case, people["officer"], content="Việc nội bộ của xã", deadline=today,
+                      responsible_user=people["officer"])
+    page = login(people["other_officer"]).get(f"/lam-viec/vu-viec/{case.public_id}/theo-doi/")
+    assert page.status_code == 200
+    assert "Việc nội bộ của xã" not in page.content.decode() and "Nhiệm vụ của đơn vị khác" in page.content.decode()
     page = login(people["central_inspector"]).get("/lam-viec/ke-hoach/")
     assert page.status_code == 200 and case.number in page.content.decode()
     secret = make_case(office_tree["commune011"], by=people["leader"], kind="denunciation")
@@ -207,9 +211,10 @@ def test_destruction_of_a_filed_petition_after_the_keeping_period(office_tree, p
     case_services.file(case, people["officer"], today=long_ago)
     case.refresh_from_db()
     assert check_followups()["filed"] == 1 and check_followups()["filed"] == 0
-    with pytest.raises(services.FollowupError) as info:
-        services.decide_destruction(case, people["officer"], destroy=True, decision_number="5/QĐ")
-    assert info.value.code == "forbidden"
+    for who in ("officer", "province_leader", "province_inspector"):  # the head of the office only, no tier above
+        with pytest.raises(services.FollowupError) as info:
+            services.decide_destruction(case, people[who], destroy=True, decision_number="5/QĐ")
+        assert info.value.code == "forbidden"
     stored = case.documents.get().file.path
     keep = services.decide_destruction(case, people["leader"], destroy=False, decision_number="4/QĐ",
                                        keep_until=timezone.localdate() + timedelta(days=30))
@@ -307,6 +312,7 @@ def test_pages_register_a_letter_and_show_the_overdue_mark(office_tree, people):
     CaseTask.objects.filter(case=case).update(deadline=today - timedelta(days=1))
     detail = client.get(f"/lam-viec/vu-viec/{case.public_id}/").content.decode()
     assert 'id="tasks-overdue"' in detail
+    assert "flag-tasks-overdue" in client.get("/lam-viec/vu-viec/").content.decode()
 
 
 def test_followup_page_forms_for_each_role(office_tree, people, settings, tmp_path):

@@ -115,6 +115,8 @@ def test_letter_from_the_press_to_the_end_of_execution(office_tree, make_user, t
 
             # 4. The officer sees the overdue mark on the case page, and reports the task done.
             page = page_for(officer)
+            page.goto(base + "/lam-viec/vu-viec/")
+            assert "quá hạn" in page.inner_text(".flag-tasks-overdue")
             page.goto(base + f"/lam-viec/vu-viec/{case.public_id}/")
             assert "quá hạn" in page.inner_text("#tasks-overdue")
             shot(page, "case-overdue")
