@@ -95,6 +95,7 @@ async def test_overloaded_process_answers_busy_and_loses_nothing(office_tree, ma
         while not set(pids[1:]) <= silenced():
             await until(sockets[0], lambda fr: fr.get("type") == "participant.updated", timeout=10)
     except TimeoutError:
-        raise AssertionError((pids, [(fr.get("type"), fr.get("participant")) for fr in SEEN.get(id(sockets[0]), [])]))
+        seen = [(fr.get("type"), fr.get("participant")) for fr in SEEN.get(id(sockets[0]), [])]
+        raise AssertionError(f"the host did not see every change: {pids} {seen}") from None
     for ws in sockets:
         await ws.disconnect()
