@@ -251,8 +251,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
                                                self.channel_name)
 
     async def room_frame(self, message):
-        """A frame for this participant alone (the media worker's)."""
-        await self.deliver([message["frame"]])
+        """A frame for this participant alone (the media worker's); ``None``: a nudge meant for the media
+        worker watching this group (services._messages), nothing for the client."""
+        if message.get("frame") is not None:
+            await self.deliver([message["frame"]])
 
     async def room_frames(self, message):
         """A command's frames, published once to the whole room: send those addressed to this participant,
