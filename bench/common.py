@@ -20,7 +20,9 @@ def database_url() -> str:
 def prepare_environment(fresh: bool = True) -> dict:
     """Create (or recreate) the bench database, migrate and seed the offices. Returns the env used."""
     env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-           "DEBUG": "true", "CHANNEL_LAYER_PREFIX": os.environ.get("BENCH_PREFIX", "tcdbench"),
+           "DEBUG": os.environ.get("BENCH_DEBUG", "true"), "ALLOW_CONSOLE_SMS": "true",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false",
+           "CSRF_COOKIE_SECURE": "false", "CHANNEL_LAYER_PREFIX": os.environ.get("BENCH_PREFIX", "tcdbench"),
            "CACHE_PREFIX": os.environ.get("BENCH_PREFIX", "tcdbench"),
            "CELERY_TASK_ALWAYS_EAGER": "true", "THROTTLE_LOGIN": "100000/minute"}
     if fresh:

@@ -104,7 +104,7 @@ def main():
     from django.db import connections
 
     connections.close_all()
-    ports = [18100 + i for i in range(args.workers)]
+    ports = [int(__import__("os").environ.get("BENCH_PORT", 18100)) + i for i in range(args.workers)]
     # Twisted's default listen backlog is 50: a burst of hundreds of connects overflows it and the kernel
     # resets connections. The endpoint string raises it (production: the same in the Procfile).
     procs = [subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "project.server", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=1024",
@@ -121,7 +121,11 @@ def main():
                     break
                 except Exception:
                     time.sleep(0.2)
+        from room_fanout import cpu_seconds
+
+        cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
         latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
+        cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
         for proc in procs:
             proc.terminate()
@@ -134,7 +138,8 @@ def main():
     print(f"outcomes: {dict(outcomes)}")
     print(f"confirmed == capacity: {confirmed == args.capacity}")
     print(f"latency: {summary(latencies)}")
-    print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s")
+    print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s; daphne CPU {cpu_used:.1f} s = "
+          f"{cpu_used / max(1, len(latencies)) * 1000:.1f} ms per request")
     sys.exit(0 if confirmed == args.capacity else 1)
 
 

@@ -83,7 +83,7 @@ class Client:
         self.ws, self.pid = ws, pid
 
 
-async def run(ports, rooms, rounds, burst):
+async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
     """Phase 1 (latency): ``rounds`` times, every host sends one command at once (mute, then ask_unmute, …)
     and we time its ``participant.updated`` at each of the 5 sockets of the room. Phase 2 (throughput):
     every host sends ``burst`` commands back to back; deliveries per second until the last one arrives."""
@@ -173,24 +173,28 @@ async def run(ports, rooms, rounds, burst):
         return False
 
     # Phase 1: latency.
+    cpu_latency = cpu()
     for number in range(rounds):
         for index, clients in enumerate(room_clients):
             sent_at[(index, number)] = time.perf_counter()
             await clients[0].ws.send(command(number, clients[0].target))
         await wait_for([number], 60)
         await asyncio.sleep(0.5)
+    cpu_latency = cpu() - cpu_latency
     latencies = [t - sent_at[key] for key, times in arrivals.items() if key in sent_at for t in times]
     latency_expected = len(room_clients) * 5 * rounds
 
     # Phase 2: throughput.
     numbers = list(range(rounds, rounds + burst))
     before = sum(len(times) for times in arrivals.values())
+    cpu_burst = cpu()
     t0 = time.perf_counter()
     for number in numbers:
         for clients in room_clients:
             await clients[0].ws.send(command(number, clients[0].target))
     complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
+    cpu_burst = cpu() - cpu_burst
     burst_delivered = sum(len(times) for times in arrivals.values()) - before
     last = max((max(arrivals.get((i, n), [t0])) for i in range(len(room_clients)) for n in numbers), default=t0)
 
@@ -202,7 +206,8 @@ async def run(ports, rooms, rounds, burst):
     return {"latencies": latencies, "latency_expected": latency_expected, "connect_time": connect_time,
             "burst_commands": len(numbers) * len(room_clients), "burst_delivered": burst_delivered,
             "burst_expected": len(numbers) * len(room_clients) * 5, "burst_seconds": (last - t0) if complete else wall,
-            "complete": complete}
+            "complete": complete, "cpu_latency": cpu_latency, "cpu_burst": cpu_burst,
+            "latency_commands": len(room_clients) * rounds}
 
 
 def main():
@@ -238,7 +243,8 @@ def main():
                     time.sleep(0.2)
         before = sum(rss_kb(proc.pid) for proc in procs)
         cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
-        result = asyncio.run(run(ports, rooms, args.rounds, args.burst))
+        result = asyncio.run(run(ports, rooms, args.rounds, args.burst,
+                                 cpu=lambda: sum(cpu_seconds(proc.pid) for proc in procs)))
         after_rss = sum(rss_kb(proc.pid) for proc in procs)
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
@@ -257,6 +263,10 @@ def main():
     print(f"burst: {result['burst_commands']} commands → {result['burst_delivered']}/{result['burst_expected']} "
           f"deliveries in {result['burst_seconds']:.1f} s = {rate:.0f} deliveries/s "
           f"({result['burst_commands'] / result['burst_seconds']:.0f} commands/s){'' if result['complete'] else ' INCOMPLETE'}")
+    per_command = result["cpu_burst"] / max(1, result["burst_commands"])
+    print(f"daphne CPU per command (with its deliveries): burst {per_command * 1000:.1f} ms, latency rounds "
+          f"{result['cpu_latency'] / max(1, result['latency_commands']) * 1000:.1f} ms → one fully used core would "
+          f"sustain ≈ {1 / max(per_command, 1e-9):.0f} commands/s per process")
     print(f"daphne RSS: {before / 1024:.0f} MB → {after_rss / 1024:.0f} MB; "
           f"{(after_rss - before) / max(1, sockets):.0f} KB per socket; daphne CPU during the run {cpu_used:.1f} s")
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -31,7 +32,23 @@ def _flatten(details, prefix=""):
     return fields
 
 
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
+def _pool_exhausted(exc) -> bool:
+    """The process's database connection pool had no connection within ``DB_POOL_TIMEOUT`` (overload):
+    psycopg_pool's PoolTimeout, wrapped by Django as an OperationalError."""
+    from psycopg_pool import PoolTimeout
+
+    return isinstance(exc, PoolTimeout) or (isinstance(exc, OperationalError)
+                                            and isinstance(exc.__cause__, PoolTimeout))
+
+
 def exception_handler(exc, context):
+    if _pool_exhausted(exc):
+        # Back-pressure (issue 18): a typed 503 the client may retry, not a 500.
+        return Response({"error": {"type": "busy", "message": _("Máy chủ đang bận, hãy thử lại sau ít giây.")}},
+                        status=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
     if isinstance(exc, DomainError):
         body = {"type": exc.code, "message": exc.message}
         if exc.field:

@@ -249,6 +249,7 @@ def room(request, session):
         "removed": _("Bạn đã được mời ra khỏi phòng."),
         "ended": _("Buổi tiếp đã kết thúc."),
         "reconnecting": _("Mất kết nối, đang kết nối lại…"),
+        "connecting": _("Đang kết nối…"),
         "recording": _("Đang ghi hình"),
         "admit": _("Mời vào"),
         "refuse": _("Từ chối"),

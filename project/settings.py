@@ -177,7 +177,11 @@ if REDIS_URL:
 
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # core (lists, BRPOP) or pubsub (PUBLISH/SUBSCRIBE: one message per process per group): chosen on
+            # numbers, docs/benchmarks.md "National reception day".
+            "BACKEND": {"core": "channels_redis.core.RedisChannelLayer",
+                        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}[
+                os.environ.get("CHANNEL_LAYER_BACKEND", "core")],
             "CONFIG": {
                 # channels-redis blocks on BRPOP for 5 s; redis-py 8's default socket timeout is also 5 s, so an
                 # idle wait raced it and killed the consumer (room sockets closed with 1011 every ~5 s). A
@@ -489,6 +493,11 @@ ROOM_SILENT_SECONDS = env_int("ROOM_SILENT_SECONDS", 60)
 JOIN_LINK_MAX_AGE_SECONDS = env_int("JOIN_LINK_MAX_AGE_SECONDS", 14 * 24 * 3600)
 WS_MAX_FRAMES_PER_SECOND = env_int("WS_MAX_FRAMES_PER_SECOND", 20)
 WS_FRAME_BURST = env_int("WS_FRAME_BURST", 60)
+# Back-pressure (issue 18): room commands of one Daphne process waiting for or holding a database thread.
+# Beyond this a command is answered with a typed ``busy`` error (nothing applied, nothing lost; the client
+# retries after ``retry_after``) instead of queueing without bound and timing everybody out.
+ROOM_MAX_PENDING_COMMANDS = env_int("ROOM_MAX_PENDING_COMMANDS", 200)
+ROOM_BUSY_RETRY_SECONDS = env_float("ROOM_BUSY_RETRY_SECONDS", 1.0)
 # Media workers (media/worker.py): a room's claim lives this long without renewal (a dead worker's rooms are
 # taken over after it), claims are renewed/sought every interval, and room state is re-read every poll.
 MEDIA_CLAIM_TTL_SECONDS = env_float("MEDIA_CLAIM_TTL_SECONDS", 10.0)

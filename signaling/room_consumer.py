@@ -11,7 +11,6 @@ long does.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from urllib.parse import parse_qs
@@ -24,13 +23,30 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from signaling import services
-from signaling.protocol import PROTOCOL_VERSION
 from signaling.protocol import frames as f
 
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 15
 SHUTDOWN_RECORD_SECONDS = 5  # how long a consumer cancelled by a stopping server may take to record its drop
+
+
+class Pending:
+    """Room commands of this process waiting for or holding a database thread (back-pressure)."""
+
+    count = 0
+
+    @classmethod
+    def full(cls) -> bool:
+        return cls.count >= settings.ROOM_MAX_PENDING_COMMANDS
+
+
+async def db_call(func, *args, **kwargs):
+    Pending.count += 1
+    try:
+        return await db(func)(*args, **kwargs)
+    finally:
+        Pending.count -= 1
 
 
 def db(func):
@@ -82,6 +98,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     entry: services.Entry | None = None
     room_id: int | None = None
     group: str | None = None
+    admitted = False  # this participant was seen admitted on this socket (welcome as admitted, or admitted)
 
     async def connect(self):
         self.lang = client_language(self.scope)
@@ -114,12 +131,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_CODES.get(code, 4400))
 
     async def send_frame(self, frame: dict) -> None:
-        text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=False)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # defensive: never let a bad string close the socket
-            text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=True)
-        await self.send(text_data=text)
+        await self.send(text_data=services.encode_frame(frame))
 
     async def send_error(self, code: str, message, reply_to=None, details=None) -> None:
         frame = {"type": "error", "code": code, "message": self.render(message), "reply_to": reply_to}
@@ -153,15 +165,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_error("already_joined", _("Lời chào (hello) chỉ gửi một lần."), frame.id)
             return
         if isinstance(frame, f.Ping):
-            # Re-join the group on every ping: after a Redis restart the channel layer has forgotten it.
+            # Re-join the groups on every ping: after a Redis restart the channel layer has forgotten them.
             try:
-                await self.channel_layer.group_add(self.group, self.channel_name)
+                await self.join_groups()
             except Exception:
                 logger.warning("channel layer unavailable on ping", exc_info=True)
                 await self.send_error("unavailable", _("Cập nhật trực tiếp đang gián đoạn; đang thử lại."), frame.id)
                 return
+        if isinstance(frame, f.RtcOffer | f.RtcAnswer | f.RtcIce) and self.admitted and self.room_id:
+            # Media negotiation of an admitted participant: straight to the media worker, no thread hop, no
+            # database read (the worker checks admission against the room state itself).
+            await services.send_messages(services.media_messages(self.room_id, self.entry, frame))
+            return
+        if isinstance(frame, f.Leave):
+            self.admitted = False
+        if Pending.full():
+            await self.send_busy(frame.id)
+            return
         try:
-            outcome = await db(services.handle)(self.entry, frame, deferred=True)
+            outcome = await db_call(services.handle, self.entry, frame, deferred=True)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, frame.id)
             return
@@ -172,22 +194,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await services.send_messages(outcome.messages)
         await self.deliver(outcome.replies)
 
+    async def send_busy(self, reply_to) -> None:
+        """Overloaded: the frame was not applied; the client sends it again after ``retry_after`` seconds."""
+        await self.send_error("busy", _("Máy chủ đang bận, đang thử lại…"), reply_to,
+                              {"retry_after": settings.ROOM_BUSY_RETRY_SECONDS})
+
     async def on_hello(self, frame: f.Hello) -> None:
+        if Pending.full():
+            await self.send_busy(frame.id)  # the hello timer keeps running: a client that never retries is closed
+            return
         self.hello_timer.cancel()
-        # Join the participant's group first, so nothing published after the join is missed.
+        # Join the groups first, so nothing published after the join is missed.
         group = services.participant_group(self.entry.session_id, self.entry.pid)
         try:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.join_groups()
         except Exception:
             logger.warning("channel layer unavailable on hello", exc_info=True)
             await self.fail("unavailable", _("Cập nhật trực tiếp tạm thời không dùng được; hãy thử lại sau ít phút."),
                             frame.id)
             return
         try:
-            self.room_id, outcome = await db(services.join)(
-                self.entry, frame.resume_token, frame.last_seq, deferred=True)
+            self.room_id, outcome = await db_call(services.join,
+                                                  self.entry, frame.resume_token, frame.last_seq, deferred=True)
         except DomainError as exc:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.leave_groups()
             await self.fail(exc.code, exc.message, frame.id)
             return
         self.group = group
@@ -196,17 +226,48 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await services.send_messages(outcome.messages)
         await self.deliver(outcome.replies)
 
+    def note_admission(self, kind: str | None, frame: dict | None = None) -> None:
+        if kind == "admitted" or (kind == "welcome" and frame is not None
+                                  and (frame.get("snapshot") or {}).get("status") == "admitted"):
+            self.admitted = True
+
     async def deliver(self, frames: list[dict]) -> None:
         for frame in frames:
+            self.note_admission(frame.get("type"), frame)
             await self.send_frame(frame)
             if frame.get("type") in CLOSING_FRAMES:
                 self.closing = True
                 await self.close(code=4000)
                 return
 
+    async def join_groups(self) -> None:
+        await self.channel_layer.group_add(services.room_group(self.entry.session_id), self.channel_name)
+        await self.channel_layer.group_add(services.participant_group(self.entry.session_id, self.entry.pid),
+                                           self.channel_name)
+
+    async def leave_groups(self) -> None:
+        await self.channel_layer.group_discard(services.room_group(self.entry.session_id), self.channel_name)
+        await self.channel_layer.group_discard(services.participant_group(self.entry.session_id, self.entry.pid),
+                                               self.channel_name)
+
     async def room_frame(self, message):
-        """A frame published by the services layer for this participant."""
-        await self.deliver([message["frame"]])
+        """A frame for this participant alone (the media worker's); ``None``: a nudge meant for the media
+        worker watching this group (services._messages), nothing for the client."""
+        if message.get("frame") is not None:
+            await self.deliver([message["frame"]])
+
+    async def room_frames(self, message):
+        """A command's frames, published once to the whole room: send those addressed to this participant,
+        already encoded, in order."""
+        pid = self.entry.pid if self.entry else None
+        for recipients, kind, text in message["frames"]:
+            if pid in recipients:
+                self.note_admission(kind)
+                await self.send(text_data=text)
+                if kind in CLOSING_FRAMES:
+                    self.closing = True
+                    await self.close(code=4000)
+                    return
 
     async def __call__(self, scope, receive, send):
         """Channels ends a consumer whose channel-layer receive raises (Redis gone for longer than the
@@ -253,6 +314,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
             except Exception:
                 logger.exception("could not record a disconnect")
             try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.leave_groups()
             except Exception:
                 logger.warning("could not leave the channel group", exc_info=True)

@@ -2,8 +2,10 @@
 
 One command = one transaction: the room row is locked (``SELECT … FOR UPDATE``), the state is loaded,
 ``protocol.room.apply`` computes the new state and the frames, the state, the logged events and the records
-are saved, and on commit the frames are sent through the channel layer to each recipient's group
-(``room.<room id>.<participant id>``). Consumers on any Daphne process deliver them.
+are saved, and on commit the frames are sent through the channel layer as ONE message to the room's group
+(``room.<session id>``): each frame JSON-encoded once, with its recipients; every consumer of the room (on
+any Daphne process) delivers the frames addressed to its participant. The participant's own group
+(``room.<session id>.<participant id>``) carries what the media worker sends to one participant.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -32,6 +35,7 @@ from core.errors import DomainError
 from scheduling.models import Registration, RegistrationStatus, new_join_nonce
 from sessions.models import ReceptionSession, SessionStatus
 from signaling.models import Room, RoomEvent, RoomRecord
+from signaling.protocol import PROTOCOL_VERSION
 from signaling.protocol import frames as f
 from signaling.protocol.room import (
     STAFF_ROLES,
@@ -90,6 +94,22 @@ class Outcome:
 
 def participant_group(session_id: int, pid: str) -> str:
     return f"room.{session_id}.{pid}"
+
+
+def room_group(session_id: int) -> str:
+    """Every socket of the room: one channel-layer message per command reaches all of them."""
+    return f"room.{session_id}"
+
+
+def encode_frame(frame: dict) -> str:
+    """The frame as sent on the socket (protocol version added). Encoded once per frame, whatever the
+    number of recipients."""
+    text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: never let a bad string close a socket
+        text = json.dumps({"v": PROTOCOL_VERSION, **frame}, ensure_ascii=True)
+    return text
 
 
 def media_group(room_id: int) -> str:
@@ -177,18 +197,23 @@ def _registration_from_token(token: str, session: ReceptionSession) -> Registrat
 # --- Applying commands ----------------------------------------------------------------------------------
 
 def _locked_room(session_id: int) -> tuple[Room, RoomState]:
-    room, _created = Room.objects.get_or_create(session_id=session_id)
-    room = Room.objects.select_for_update().get(pk=room.pk)
-    session = ReceptionSession.objects.only("public_id").get(pk=session_id)
-    state = RoomState.from_dict(room.state) if room.state else RoomState(session=str(session.public_id))
-    return room, state
+    """The room row, locked, and its state. One query for a room that exists (every command but the
+    first); the session is read only to start a new room's state."""
+    room = Room.objects.select_for_update().filter(session_id=session_id).first()
+    if room is None:
+        Room.objects.get_or_create(session_id=session_id)
+        room = Room.objects.select_for_update().get(session_id=session_id)
+    if room.state:
+        return room, RoomState.from_dict(room.state)
+    public_id = ReceptionSession.objects.filter(pk=session_id).values_list("public_id", flat=True).get()
+    return room, RoomState(session=str(public_id))
 
 
 def _persist(room: Room, result: Result) -> list[tuple[list[str], dict]]:
     """Save the state, events and records; return (recipients, frame) pairs to publish on commit."""
     state = result.state
     room.state = state.to_dict()
-    room.save(update_fields=["state", "resume_hashes", "updated_at"])
+    room.save(update_fields=["state", "updated_at"])  # resume hashes: written by join only
     deliveries, events = [], []
     for out in result.outbound:
         if out.to in state.participants:
@@ -250,10 +275,30 @@ def lock_room(session_id: int) -> None:
     list(Room.objects.select_for_update().filter(session_id=session_id).values_list("pk", flat=True))
 
 
-def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:
-    """One channel-layer message per recipient and frame, in seq order."""
-    return [(participant_group(session_id, pid), {"type": "room.frame", "frame": frame})
-            for recipients, frame in deliveries for pid in recipients]
+def _media_watched(state: RoomState) -> str | None:
+    """An admitted participant the media worker already watches: the one present longest."""
+    admitted = [p for p in state.participants.values() if p.status == Status.ADMITTED]
+    return min(admitted, key=lambda p: (p.joined_at, p.pid)).pid if admitted else None
+
+
+def _messages(session_id: int, deliveries: list[tuple[list[str], dict]],
+              watched: str | None = None) -> list[tuple[str, dict]]:
+    """ONE channel-layer message for the command, to the room's group: its frames in seq order, each encoded
+    once, with its recipients ([recipients, type, text]); each consumer sends what is addressed to it."""
+    frames = [[recipients, frame.get("type"), encode_frame(frame)] for recipients, frame in deliveries if recipients]
+    messages = [(room_group(session_id), {"type": "room.frames", "frames": frames})] if frames else []
+    if any(kind in MEDIA_RELEVANT for _r, kind, _t in frames):
+        # The media worker watches admitted participants' own groups and re-reads the room on any
+        # ``room.frame`` there: one empty nudge to the longest-present participant's group (consumers drop it).
+        if watched:
+            messages.append((participant_group(session_id, watched), {"type": "room.frame", "frame": None}))
+    return messages
+
+
+# Frames after which the media worker must look at the room again (admissions, departures, mutes, the
+# recording switch, the end); chat, lobby and identity frames change nothing for media.
+MEDIA_RELEVANT = {"admitted", "participant.joined", "participant.updated", "participant.left", "muted",
+                  "room.updated", "session.ended", "removed"}
 
 
 # At most this many channel-layer sends in flight per event loop (process): a burst of commands in many rooms
@@ -309,10 +354,11 @@ def _run(session_id: int, actor: str | None, command, now: float,
     me = connection_of or actor
     with transaction.atomic():
         room, state = _locked_room(session_id)
-        result = apply(state, actor, command, now)
+        result = apply(state, actor, command, now, fresh=True)
         deliveries = _persist(room, result)
         own = [frame for recipients, frame in deliveries if recipients == [me]] if me else []
-        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])])
+        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])],
+                             _media_watched(result.state))
         if not deferred:
             publish_on_commit(messages)
     closing = any(fr.get("type") in ("refused", "removed", "session.ended") for fr in own)
@@ -405,14 +451,21 @@ def _identity_matches(entry: Entry, frame: f.HostVerifyIdentity) -> bool:
                 and hmac.compare_digest(profile.id_document_index, blind_index(frame.id_document_number)))
 
 
+def media_messages(room_id: int, entry: Entry, frame) -> list[tuple[str, dict]]:
+    """An ``rtc.*`` frame of an admitted participant, for the media worker holding the room. The room
+    consumer sends it without touching the database once it has seen its participant admitted (the media
+    worker checks admission itself against the room state)."""
+    return [(media_group(room_id), {"type": "media.signal", "room": room_id, "session": entry.session_id,
+                                    "pid": entry.pid, "frame": frame.model_dump(mode="json")})]
+
+
 def _forward_to_media(entry: Entry, frame, deferred: bool) -> Outcome:
     room = Room.objects.get(session_id=entry.session_id)
     state = RoomState.from_dict(room.state)
     me = state.participants.get(entry.pid)
     if me is None or me.status != Status.ADMITTED:
         raise EntryError(_("Chỉ người đã được vào phòng mới gửi hình, tiếng."), "not_admitted")
-    messages = [(media_group(room.pk), {"type": "media.signal", "room": room.pk, "session": entry.session_id,
-                                        "pid": entry.pid, "frame": frame.model_dump(mode="json")})]
+    messages = media_messages(room.pk, entry, frame)
     if deferred:
         return Outcome(messages=messages)
     async_to_sync(send_messages)(messages)

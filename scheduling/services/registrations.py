@@ -121,6 +121,11 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
     reps = _clean_representatives(people_count, representatives)
     if not citizen.is_authenticated or not citizen.is_active:
         raise RegistrationError(_("Cần đăng nhập để đăng ký."), "forbidden")
+    if _full_without_lock(citizen, slot_id, now, ignore_deadline):
+        # A burst on one slot (issue 18): once the slot and its waiting list are full, the answer is known
+        # without queueing behind the slot's row lock. Counts only grow under that lock, or shrink when a
+        # place frees — a request read as full a moment before is answered as it would have been then.
+        raise RegistrationError(_("Lượt tiếp đã đủ người và danh sách chờ đã đầy."), "slot_full", "slot")
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=citizen.pk).first()  # serialise this citizen
@@ -160,6 +165,21 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
         # The database's own guards (exclusion constraint, unique active registration) won a race.
         raise RegistrationError(_("Bạn đã có lịch tiếp khác trùng giờ."), "double_booking", "slot") from exc
     return registration
+
+
+def _full_without_lock(citizen: User, slot_id: int, now: datetime, ignore_deadline: bool) -> bool:
+    """True when the locked path below would refuse with ``slot_full`` (every earlier refusal takes
+    precedence there, so any of them sends the request down the locked path to be answered in order)."""
+    slot = SessionSlot.objects.select_related("session").filter(pk=slot_id).first()
+    if slot is None or slot.confirmed_count < slot.capacity or slot.waitlist_count < settings.WAITLIST_MAX_PER_SLOT:
+        return False
+    session = slot.session
+    if (session.status not in REGISTRABLE_STATUSES or slot.starts_at <= now
+            or (session.registration_closes_at <= now and not ignore_deadline)):
+        return False
+    if Registration.objects.filter(session=session, citizen=citizen, status__in=ACTIVE_REGISTRATION_STATUSES).exists():
+        return False
+    return not _overlapping_confirmed(citizen.pk, slot.starts_at, slot.ends_at).exists()
 
 
 def waitlist_position(registration: Registration) -> int | None:

@@ -17,7 +17,7 @@ renders it in the language of the client's page.
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
@@ -108,7 +108,11 @@ class RoomState:
         return [p for p in self.participants.values() if p.status == Status.ADMITTED]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """As ``dataclasses.asdict`` (every field is a plain value), without its recursive deep copy: this
+        runs on every room command."""
+        data = {k: v for k, v in self.__dict__.items() if k != "participants"}
+        data["participants"] = {pid: dict(p.__dict__) for pid, p in self.participants.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> RoomState:
@@ -269,10 +273,13 @@ class _Builder:
         self.event("admitted", {"type": "participant.updated", "participant": p.view(for_staff=False)})
 
 
-def apply(state: RoomState, actor: str | None, command, now: float) -> Result:
+def apply(state: RoomState, actor: str | None, command, now: float, fresh: bool = False) -> Result:
     """Apply one command from ``actor`` (a participant id; None for the system). Raises ``RoomError`` for a
-    refused command; the state passed in is never modified (a refused command leaves no trace)."""
-    state = copy.deepcopy(state)
+    refused command; the state passed in is never modified (a refused command leaves no trace) — unless
+    ``fresh``: the caller's state was just loaded for this command and is thrown away on a refusal (the
+    services layer; saves a deep copy per command)."""
+    if not fresh:
+        state = copy.deepcopy(state)
     b = _Builder(state)
     if state.ended and not isinstance(command, Disconnect | ExpireDisconnected | f.Ping | f.Resync | f.Leave):
         raise RoomError("session_ended", _("Buổi tiếp đã kết thúc."))

@@ -84,8 +84,26 @@
   };
 
   // --- Socket --------------------------------------------------------------------------------------------
+  // Frames recently sent, by id: a server answering ``busy`` (overloaded; nothing applied) gets the same frame
+  // again after ``retry_after`` seconds, while the page says "Đang kết nối…".
+  const sent = new Map();
+  let frameNumber = 0;
   function send(frame) {
-    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({v: 1, ...frame}));
+    if (!(state.ws && state.ws.readyState === WebSocket.OPEN)) return;
+    if (frame.id === undefined && frame.type !== "ping") frame = {...frame, id: "f" + (++frameNumber)};
+    if (frame.id !== undefined) {
+      sent.set(frame.id, frame);
+      if (sent.size > 100) sent.delete(sent.keys().next().value);
+    }
+    state.ws.send(JSON.stringify({v: 1, ...frame}));
+  }
+  function retryBusy(f) {
+    const frame = sent.get(f.reply_to);
+    if (!frame) return;
+    const shown = $("room-status").textContent;
+    status(T.connecting);
+    const delay = 1000 * (((f.details || {}).retry_after || 1) + Math.random());
+    setTimeout(() => { if ($("room-status").textContent === T.connecting) status(shown); send(frame); }, delay);
   }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -157,6 +175,7 @@
       case "rtc.offer": subscribe(f); break;
       case "rtc.closed": closeSub(f.pc.slice(4)); break;
       case "error":
+        if (f.code === "busy") { retryBusy(f); break; }
         if (f.code === "session_ended") { state.final = true; store.removeItem(resumeKey); status(T.ended); show("precheck", false); break; }
         if (f.code === "session_not_open") break;  // the close (4409) that follows starts waiting for the opening
         if (f.code !== "hello_first") status(fmt(T.error, {message: f.message}));
