@@ -65,6 +65,7 @@ class LineWatch:
     jitter: float | None = None  # seconds
     remb: float | None = None
     _losses: list = field(default_factory=list)
+    _smooth: float | None = None
     _bad_since: float | None = None
     _good_since: float | None = None
     _changed_at: float = -1e9
@@ -74,10 +75,12 @@ class LineWatch:
     history: list = field(default_factory=list)  # (time, level, reason)
 
     def report(self, now: float, *, loss: float | None = None, rtt: float | None = None,
-               jitter: float | None = None, remb: float | None = None) -> None:
+               jitter: float | None = None, remb: float | None = None, kind: str = "audio") -> None:
+        """One RTCP report (or one look at a receiver's counters). ``kind``: the stream's; the tick takes the
+        worse of the kinds' mean losses (video's NACK/RTX repairs hide loss that audio, unrepaired, suffers)."""
         self._last_report = now
         if loss is not None:
-            self._losses.append(min(1.0, max(0.0, loss)))
+            self._losses.append((kind, min(1.0, max(0.0, loss))))
         if rtt is not None:
             self.rtt = rtt
         if jitter is not None:
@@ -100,7 +103,13 @@ class LineWatch:
         if self._up_wait is None:
             self._up_wait = t.up_seconds
         if self._losses:
-            self.loss = sum(self._losses) / len(self._losses)
+            kinds: dict[str, list[float]] = {}
+            for kind, loss in self._losses:
+                kinds.setdefault(kind, []).append(loss)
+            latest = max(sum(values) / len(values) for values in kinds.values())
+            # the mean of the last two seconds: one unlucky second of a 2 % line is no reason to act
+            self.loss = latest if self._smooth is None else (self._smooth + latest) / 2
+            self._smooth = latest
             self._losses.clear()
         silent = sending and self._last_report is not None and now - self._last_report > t.silent_seconds
         bad = silent or self.loss >= t.down_loss or (self.rtt is not None and self.rtt >= t.down_rtt) or (

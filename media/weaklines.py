@@ -89,7 +89,7 @@ class RoomLines:
                     sent, last["count"] = count - last["count"], count
                     clock = 90000 if sender.kind == "video" else 48000
                     watch.report(now, loss=report.fraction_lost / 256 if sent > 0 else None,
-                                 rtt=sender._RTCRtpSender__rtt, jitter=report.jitter / clock)
+                                 rtt=sender._RTCRtpSender__rtt, jitter=report.jitter / clock, kind=sender.kind)
             except Exception:  # noqa: BLE001 - statistics never break the media
                 logger.debug("weak-line report failed", exc_info=True)
 
@@ -114,7 +114,7 @@ class RoomLines:
                 for ssrc, stream in list(streams.items()):
                     loss = counters.setdefault(ssrc, LossCounter()).sample(stream)
                     if loss is not None:
-                        watch.report(now, loss=loss)
+                        watch.report(now, loss=loss, kind=getattr(receiver, "_RTCRtpReceiver__kind", "audio"))
             changed = watch.tick(now, sending=False)
             if changed is not None:
                 weak = changed != FULL
@@ -136,6 +136,31 @@ class RoomLines:
             if show:
                 shown.append(publisher)
         self.shown[subscriber] = sorted(shown)
+
+
+class AudioPassThrough:
+    """Replaces an audio ``RTCRtpReceiver``'s jitter buffer on the worker: every Opus packet is one frame,
+    forwarded as it comes. aiortc's audio buffer (16 packets, prefetch 4) loses a second, good frame for
+    every lost packet once it is full (``smart_remove`` of the oldest), doubling a weak line's loss and
+    adding 300 ms; an SFU needs no jitter buffer — the subscriber's has one."""
+
+    capacity = 16
+
+    def __init__(self):
+        self.last_seq: int | None = None
+        self.late = 0
+
+    def add(self, packet):
+        from aiortc.jitterbuffer import JitterFrame
+
+        # a late (reordered) or repeated packet is dropped: the receiver's timestamp mapper would take a
+        # step back for a wrap of the 32-bit clock, and everything after it would jump by 2^32
+        seq = packet.sequence_number
+        if self.last_seq is not None and (seq - self.last_seq) % 65536 >= 32768 or seq == self.last_seq:
+            self.late += 1
+            return False, None
+        self.last_seq = seq
+        return False, JitterFrame(data=getattr(packet, "_data", b""), timestamp=packet.timestamp)
 
 
 def featured(state: dict) -> str | None:

@@ -4,7 +4,7 @@ times, and the impairing relay's direction (tests/tools/udp_impair.py) on its ow
 from __future__ import annotations
 
 from media.netwatch import AUDIO, FLOOR, FULL, LineWatch, Thresholds, UplinkWatch
-from media.weaklines import featured
+from media.weaklines import AudioPassThrough, featured
 from tests.tools.udp_impair import Direction
 
 
@@ -90,3 +90,18 @@ def test_the_relay_direction_loses_the_same_packets_for_the_same_seed_and_limits
     carried = sum(1250 for t in leaves if t is not None) * 8 / 2
     assert 250_000 <= carried <= 420_000 and slow.dropped > 100
     assert all(t is None or t >= i * 0.01 + 0.1 for i, t in enumerate(leaves))  # never before the delay
+
+
+def test_the_audio_pass_through_forwards_each_packet_once_and_in_order():
+    from aiortc.rtp import RtpPacket
+
+    buffer = AudioPassThrough()
+
+    def packet(seq, ts):
+        p = RtpPacket(sequence_number=seq, timestamp=ts)
+        p._data = b"x"
+        return p
+
+    out = [buffer.add(packet(seq, ts))[1] for seq, ts in ((65534, 0), (65535, 960), (1, 2880), (0, 1920), (1, 2880), (2, 3840))]
+    assert [f and f.timestamp for f in out] == [0, 960, 2880, None, None, 3840]  # the wrap is fine, late ones go
+    assert buffer.late == 2
