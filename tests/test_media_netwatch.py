@@ -54,8 +54,18 @@ def test_a_climb_that_fails_doubles_the_next_wait():
     assert [level for _, level in first] == [FLOOR]
     run(watch, 20, 5, loss=0.10)  # the picture does not fit: back to AUDIO
     assert watch.level == AUDIO
-    changes = run(watch, 25, 20, loss=0.0)
+    changes = run(watch, 25, 50, loss=0.0)  # the loss ended when it stepped down: FLOOR looks like congestion
     assert changes and changes[0][0] - 25 >= 2 * Thresholds().up_seconds  # waited longer this time
+
+
+def test_a_level_the_line_cannot_carry_is_not_tried_again_soon():
+    watch = LineWatch(Thresholds())
+    run(watch, 0, 4, loss=0.15)  # congestion at FULL ...
+    assert watch.level == FLOOR
+    changes = run(watch, 4, 25, loss=0.0)  # ... cured by FLOOR: FULL waits
+    assert changes == []
+    changes = run(watch, 29, 10, loss=0.0)
+    assert [level for _, level in changes] == [FULL] and changes[0][0] >= 2.5 + Thresholds().block_seconds
 
 
 def test_a_silent_line_counts_as_bad_and_the_choice_of_audio_only_holds():

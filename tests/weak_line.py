@@ -22,6 +22,7 @@ import av
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import VIDEO_CLOCK_RATE
 
+import media.weaklines  # noqa: F401  (aioice consent with retransmissions, as browsers tolerate a slow answer)
 from tests.media_clients import TONES, ColourTrack, ToneTrack, TrackProbe
 from tests.test_media_e2e import MediaClient
 from tests.tools.udp_impair import Line
