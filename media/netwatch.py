@@ -46,6 +46,7 @@ class Thresholds:
     down_rtt: float = 1.0  # seconds
     down_remb_bps: float = 0.0  # 0: REMB does not degrade (it only informs the figures)
     down_seconds: float = 2.0
+    severe_loss: float = 0.15  # this much loss (a full queue): step down at the first tick, no waiting
     settle_seconds: float = 3.0
     up_seconds: float = 4.0
     max_up_seconds: float = 32.0
@@ -138,7 +139,8 @@ class LineWatch:
         if bad:
             self._good_since = None
             self._bad_since = self._bad_since if self._bad_since is not None else now
-            if (self.level < self.top and now - self._bad_since >= t.down_seconds
+            severe = self.loss >= t.severe_loss
+            if (self.level < self.top and (severe or now - self._bad_since >= t.down_seconds)
                     and now - self._changed_at >= t.settle_seconds):
                 if self._climbed_at is not None and now - self._climbed_at < t.probation_seconds:
                     self._up_wait = min(t.max_up_seconds, self._up_wait * 2)  # the climb did not hold

@@ -175,7 +175,8 @@ def featured(state: dict) -> str | None:
 __all__ = ["AUDIO", "FLOOR", "FULL", "RoomLines", "featured"]
 
 
-CONSENT_RETRANSMISSIONS = 2  # 0.5 + 1 + 2 s for an answer, instead of aioice's single 0.5 s try
+CONSENT_RETRANSMISSIONS = 3  # 0.5 + 1 + 2 + 4 s for an answer, instead of aioice's single 0.5 s try
+CONSENT_FAILURES = 12  # missed checks in a row before the connection is given up (~60 s; aioice: 6)
 
 
 def tolerate_slow_consent() -> None:
@@ -183,7 +184,8 @@ def tolerate_slow_consent() -> None:
     closes the connection after 6 misses: a weak line (200 ms RTT plus a full queue, or a burst of loss)
     or a busy worker loses connections that still carry media — measured: a citizen's connections at
     300 kbit/s, 200 ms, 2 % closed within a minute. Browsers wait ~30 s without an answer. This gives each
-    check two retransmissions (STUN's doubling RTO), otherwise aioice's own loop. Applied once, at import
+    check three retransmissions (STUN's doubling RTO) and gives up after 12 missed checks (~60 s; a participant
+who leaves is dropped by the room protocol anyway), otherwise aioice's own loop. Applied once, at import
     of this module (the worker's)."""
     from aioice import ice, stun
 
@@ -207,7 +209,7 @@ def tolerate_slow_consent() -> None:
                     failures = 0
                 except stun.TransactionError:
                     failures += 1
-                if failures >= ice.CONSENT_FAILURES:
+                if failures >= CONSENT_FAILURES:
                     logger.info("ICE consent to send expired")
                     self._query_consent_task = None
                     return await self.close()

@@ -34,7 +34,12 @@ def test_two_percent_random_loss_is_no_reason_to_drop_pictures():
 
 def test_a_short_burst_changes_nothing():
     watch = LineWatch(Thresholds())
-    assert run(watch, 0, 1, loss=0.5) == [] and run(watch, 1, 10, loss=0.0) == []
+    assert run(watch, 0, 1, loss=0.12) == [] and run(watch, 1, 10, loss=0.0) == []
+
+
+def test_a_full_queue_acts_at_once():
+    watch = LineWatch(Thresholds())
+    assert run(watch, 0, 1, loss=0.3) == [(0.5, FLOOR)]
 
 
 def test_recovery_climbs_back_step_by_step_with_hysteresis():
@@ -60,7 +65,7 @@ def test_a_climb_that_fails_doubles_the_next_wait():
 
 def test_a_level_the_line_cannot_carry_is_not_tried_again_soon():
     watch = LineWatch(Thresholds())
-    run(watch, 0, 4, loss=0.15)  # congestion at FULL ...
+    run(watch, 0, 4, loss=0.10)  # congestion at FULL ...
     assert watch.level == FLOOR
     changes = run(watch, 4, 25, loss=0.0)  # ... cured by FLOOR: FULL waits
     assert changes == []
