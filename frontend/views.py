@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.paginator import Paginator
@@ -297,6 +298,17 @@ def room(request, session):
         # page shows exactly the buttons the room will accept.
         "may": {command: sorted(roles) for command, roles in ROOM_ACTIONS.items()},
         "media_wait_seconds": MEDIA_WAIT_SECONDS,
+        # Weak lines (docs/media.md): what the media server decided for this person's line, in plain words.
+        "line_floor": _("Đường truyền yếu: chỉ giữ hình người đang phát biểu, tạm tắt hình những người khác để giữ tiếng."),
+        "line_audio": _("Đường truyền yếu: tạm tắt hình để giữ tiếng."),
+        "line_full": _("Đường truyền đã ổn định lại: hình ảnh đã trở lại."),
+        "uplink_weak": _("Đường truyền của bạn yếu: tạm ngừng gửi hình để giữ tiếng nói."),
+        "uplink_good": _("Đường truyền của bạn đã ổn định lại: đang gửi hình trở lại."),
+        "line_weak_of": _("đường truyền yếu"),
+        # What the browser publishes (RTCRtpSender.setParameters): settings MEDIA_VIDEO_*.
+        "video_max_kbps": settings.MEDIA_VIDEO_MAX_KBPS,
+        "video_max_fps": settings.MEDIA_VIDEO_MAX_FPS,
+        "video_phone_scale": settings.MEDIA_VIDEO_PHONE_SCALE,
     }
     opening = room_opening(reception)
     return render(request, "frontend/room.html", {"reception": reception, "token": token, "labels": labels,

@@ -13,6 +13,11 @@ Levels, one subscriber at a time (the others keep theirs):
 * ``FLOOR`` (1): only the picture of whoever has the floor (else the host); the others are audio tiles.
 * ``AUDIO`` (2): sound only.
 
+A step down that cures the loss shows the level was more than the line carries (congestion, not random
+loss, which a lower level does not cure): that level is not tried again for ``block_seconds``, doubling
+each time (up to ``max_block_seconds``) — a 300 kbit/s line settles where it holds instead of probing
+every few seconds at the sound's expense.
+
 Down one level when the line has been bad for ``down_seconds`` (loss over ``down_loss``, or a round trip
 over ``down_rtt``, or a REMB under ``down_remb_bps`` while video flows), at most once per ``settle_seconds``
 (the previous step must show its effect first). Up one level only after ``up_seconds`` of a good line
@@ -41,11 +46,14 @@ class Thresholds:
     down_rtt: float = 1.0  # seconds
     down_remb_bps: float = 0.0  # 0: REMB does not degrade (it only informs the figures)
     down_seconds: float = 2.0
+    severe_loss: float = 0.15  # this much loss (a full queue): step down at the first tick, no waiting
     settle_seconds: float = 3.0
     up_seconds: float = 4.0
     max_up_seconds: float = 32.0
     probation_seconds: float = 20.0
     silent_seconds: float = 4.0
+    block_seconds: float = 30.0  # a level whose step down cured the loss is not tried again for this long
+    max_block_seconds: float = 240.0
 
     @classmethod
     def from_settings(cls) -> Thresholds:
@@ -65,6 +73,7 @@ class LineWatch:
     jitter: float | None = None  # seconds
     remb: float | None = None
     _losses: list = field(default_factory=list)
+    _smooth: float | None = None
     _bad_since: float | None = None
     _good_since: float | None = None
     _changed_at: float = -1e9
@@ -72,12 +81,17 @@ class LineWatch:
     _up_wait: float | None = None
     _climbed_at: float | None = None
     history: list = field(default_factory=list)  # (time, level, reason)
+    _check: tuple | None = None  # (level left, when): did leaving it cure the loss? (then it is congestion)
+    _blocked: dict = field(default_factory=dict)  # level -> until when climbing to it is not tried
+    _block_wait: float | None = None
 
     def report(self, now: float, *, loss: float | None = None, rtt: float | None = None,
-               jitter: float | None = None, remb: float | None = None) -> None:
+               jitter: float | None = None, remb: float | None = None, kind: str = "audio") -> None:
+        """One RTCP report (or one look at a receiver's counters). ``kind``: the stream's; the tick takes the
+        worse of the kinds' mean losses (video's NACK/RTX repairs hide loss that audio, unrepaired, suffers)."""
         self._last_report = now
         if loss is not None:
-            self._losses.append(min(1.0, max(0.0, loss)))
+            self._losses.append((kind, min(1.0, max(0.0, loss))))
         if rtt is not None:
             self.rtt = rtt
         if jitter is not None:
@@ -100,7 +114,13 @@ class LineWatch:
         if self._up_wait is None:
             self._up_wait = t.up_seconds
         if self._losses:
-            self.loss = sum(self._losses) / len(self._losses)
+            kinds: dict[str, list[float]] = {}
+            for kind, loss in self._losses:
+                kinds.setdefault(kind, []).append(loss)
+            latest = max(sum(values) / len(values) for values in kinds.values())
+            # the mean of the last two seconds: one unlucky second of a 2 % line is no reason to act
+            self.loss = latest if self._smooth is None else (self._smooth + latest) / 2
+            self._smooth = latest
             self._losses.clear()
         silent = sending and self._last_report is not None and now - self._last_report > t.silent_seconds
         bad = silent or self.loss >= t.down_loss or (self.rtt is not None and self.rtt >= t.down_rtt) or (
@@ -108,16 +128,26 @@ class LineWatch:
         good = not bad and self.loss <= t.up_loss
         if self.pinned:
             return None
+        if self._check is not None and now - self._check[1] >= t.settle_seconds:
+            left, _ = self._check
+            self._check = None
+            if not bad:  # stepping down cured it: that level is more than the line carries (congestion), not
+                # random loss (which a lower level does not cure): do not try it again soon, longer each time
+                self._block_wait = t.block_seconds if self._block_wait is None else min(
+                    t.max_block_seconds, self._block_wait * 2)
+                self._blocked[left] = now + self._block_wait
         if bad:
             self._good_since = None
             self._bad_since = self._bad_since if self._bad_since is not None else now
-            if (self.level < self.top and now - self._bad_since >= t.down_seconds
+            severe = self.loss >= t.severe_loss
+            if (self.level < self.top and (severe or now - self._bad_since >= t.down_seconds)
                     and now - self._changed_at >= t.settle_seconds):
                 if self._climbed_at is not None and now - self._climbed_at < t.probation_seconds:
                     self._up_wait = min(t.max_up_seconds, self._up_wait * 2)  # the climb did not hold
                 self._climbed_at = None
                 self._bad_since = now
                 why = "silent" if silent else f"loss {self.loss:.0%}" + (f", rtt {self.rtt:.2f}s" if self.rtt else "")
+                self._check = (self.level, now)
                 return self._set(self.level + 1, now, why)
             return None
         self._bad_since = None
@@ -128,7 +158,8 @@ class LineWatch:
         if self._climbed_at is not None and now - self._climbed_at >= t.probation_seconds:
             self._climbed_at = None
             self._up_wait = t.up_seconds  # the line held: climbs are quick again
-        if self.level > FULL and now - self._good_since >= self._up_wait and now - self._changed_at >= t.settle_seconds:
+        if (self.level > FULL and now - self._good_since >= self._up_wait and now - self._changed_at >= t.settle_seconds
+                and now >= self._blocked.get(self.level - 1, 0)):
             self._climbed_at = now
             self._good_since = now
             return self._set(self.level - 1, now, f"loss {self.loss:.0%}")

@@ -131,6 +131,10 @@ class Source:
 
     def _install(self, receiver) -> None:
         receiver._RTCRtpReceiver__decoder_queue = EncodedTap(self.on_frame)  # before receive() starts the thread
+        if self.kind == "audio":  # weak lines (media/weaklines.py): no jitter buffer for audio at the SFU
+            from media.weaklines import AudioPassThrough
+
+            receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
         original = receiver._handle_rtp_packet
         rtx = receiver._RTCRtpReceiver__rtx_ssrc
 

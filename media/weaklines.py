@@ -89,7 +89,7 @@ class RoomLines:
                     sent, last["count"] = count - last["count"], count
                     clock = 90000 if sender.kind == "video" else 48000
                     watch.report(now, loss=report.fraction_lost / 256 if sent > 0 else None,
-                                 rtt=sender._RTCRtpSender__rtt, jitter=report.jitter / clock)
+                                 rtt=sender._RTCRtpSender__rtt, jitter=report.jitter / clock, kind=sender.kind)
             except Exception:  # noqa: BLE001 - statistics never break the media
                 logger.debug("weak-line report failed", exc_info=True)
 
@@ -114,7 +114,7 @@ class RoomLines:
                 for ssrc, stream in list(streams.items()):
                     loss = counters.setdefault(ssrc, LossCounter()).sample(stream)
                     if loss is not None:
-                        watch.report(now, loss=loss)
+                        watch.report(now, loss=loss, kind=getattr(receiver, "_RTCRtpReceiver__kind", "audio"))
             changed = watch.tick(now, sending=False)
             if changed is not None:
                 weak = changed != FULL
@@ -138,6 +138,31 @@ class RoomLines:
         self.shown[subscriber] = sorted(shown)
 
 
+class AudioPassThrough:
+    """Replaces an audio ``RTCRtpReceiver``'s jitter buffer on the worker: every Opus packet is one frame,
+    forwarded as it comes. aiortc's audio buffer (16 packets, prefetch 4) loses a second, good frame for
+    every lost packet once it is full (``smart_remove`` of the oldest), doubling a weak line's loss and
+    adding 300 ms; an SFU needs no jitter buffer — the subscriber's has one."""
+
+    capacity = 16
+
+    def __init__(self):
+        self.last_seq: int | None = None
+        self.late = 0
+
+    def add(self, packet):
+        from aiortc.jitterbuffer import JitterFrame
+
+        # a late (reordered) or repeated packet is dropped: the receiver's timestamp mapper would take a
+        # step back for a wrap of the 32-bit clock, and everything after it would jump by 2^32
+        seq = packet.sequence_number
+        if self.last_seq is not None and (seq - self.last_seq) % 65536 >= 32768 or seq == self.last_seq:
+            self.late += 1
+            return False, None
+        self.last_seq = seq
+        return False, JitterFrame(data=getattr(packet, "_data", b""), timestamp=packet.timestamp)
+
+
 def featured(state: dict) -> str | None:
     """Whose picture a subscriber at ``floor`` keeps: the floor holder's, else the host's."""
     participants = state.get("participants") or {}
@@ -148,3 +173,49 @@ def featured(state: dict) -> str | None:
 
 
 __all__ = ["AUDIO", "FLOOR", "FULL", "RoomLines", "featured"]
+
+
+CONSENT_RETRANSMISSIONS = 3  # 0.5 + 1 + 2 + 4 s for an answer, instead of aioice's single 0.5 s try
+CONSENT_FAILURES = 12  # missed checks in a row before the connection is given up (~60 s; aioice: 6)
+
+
+def tolerate_slow_consent() -> None:
+    """aioice checks consent (RFC 7675) every ~5 s with **no retransmission** and a 0.5 s timeout, and
+    closes the connection after 6 misses: a weak line (200 ms RTT plus a full queue, or a burst of loss)
+    or a busy worker loses connections that still carry media — measured: a citizen's connections at
+    300 kbit/s, 200 ms, 2 % closed within a minute. Browsers wait ~30 s without an answer. This gives each
+    check three retransmissions (STUN's doubling RTO) and gives up after 12 missed checks (~60 s; a participant
+who leaves is dropped by the room protocol anyway), otherwise aioice's own loop. Applied once, at import
+    of this module (the worker's)."""
+    from aioice import ice, stun
+
+    if getattr(ice.Connection.query_consent, "weak_lines", False):
+        return
+
+    async def query_consent(self) -> None:
+        import asyncio
+        import random
+
+        assert self.remote_password is not None
+        failures = 0
+        while True:
+            await asyncio.sleep(ice.CONSENT_INTERVAL * (0.8 + 0.4 * random.random()))
+            for pair in self._nominated.values():
+                request = self.build_request(pair, nominate=False)
+                try:
+                    await pair.protocol.request(request, pair.remote_addr,
+                                                integrity_key=self.remote_password.encode("utf8"),
+                                                retransmissions=CONSENT_RETRANSMISSIONS)
+                    failures = 0
+                except stun.TransactionError:
+                    failures += 1
+                if failures >= CONSENT_FAILURES:
+                    logger.info("ICE consent to send expired")
+                    self._query_consent_task = None
+                    return await self.close()
+
+    query_consent.weak_lines = True
+    ice.Connection.query_consent = query_consent
+
+
+tolerate_slow_consent()

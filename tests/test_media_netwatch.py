@@ -4,7 +4,7 @@ times, and the impairing relay's direction (tests/tools/udp_impair.py) on its ow
 from __future__ import annotations
 
 from media.netwatch import AUDIO, FLOOR, FULL, LineWatch, Thresholds, UplinkWatch
-from media.weaklines import featured
+from media.weaklines import AudioPassThrough, featured
 from tests.tools.udp_impair import Direction
 
 
@@ -34,7 +34,12 @@ def test_two_percent_random_loss_is_no_reason_to_drop_pictures():
 
 def test_a_short_burst_changes_nothing():
     watch = LineWatch(Thresholds())
-    assert run(watch, 0, 1, loss=0.5) == [] and run(watch, 1, 10, loss=0.0) == []
+    assert run(watch, 0, 1, loss=0.12) == [] and run(watch, 1, 10, loss=0.0) == []
+
+
+def test_a_full_queue_acts_at_once():
+    watch = LineWatch(Thresholds())
+    assert run(watch, 0, 1, loss=0.3) == [(0.5, FLOOR)]
 
 
 def test_recovery_climbs_back_step_by_step_with_hysteresis():
@@ -54,8 +59,18 @@ def test_a_climb_that_fails_doubles_the_next_wait():
     assert [level for _, level in first] == [FLOOR]
     run(watch, 20, 5, loss=0.10)  # the picture does not fit: back to AUDIO
     assert watch.level == AUDIO
-    changes = run(watch, 25, 20, loss=0.0)
+    changes = run(watch, 25, 50, loss=0.0)  # the loss ended when it stepped down: FLOOR looks like congestion
     assert changes and changes[0][0] - 25 >= 2 * Thresholds().up_seconds  # waited longer this time
+
+
+def test_a_level_the_line_cannot_carry_is_not_tried_again_soon():
+    watch = LineWatch(Thresholds())
+    run(watch, 0, 4, loss=0.10)  # congestion at FULL ...
+    assert watch.level == FLOOR
+    changes = run(watch, 4, 25, loss=0.0)  # ... cured by FLOOR: FULL waits
+    assert changes == []
+    changes = run(watch, 29, 10, loss=0.0)
+    assert [level for _, level in changes] == [FULL] and changes[0][0] >= 2.5 + Thresholds().block_seconds
 
 
 def test_a_silent_line_counts_as_bad_and_the_choice_of_audio_only_holds():
@@ -90,3 +105,18 @@ def test_the_relay_direction_loses_the_same_packets_for_the_same_seed_and_limits
     carried = sum(1250 for t in leaves if t is not None) * 8 / 2
     assert 250_000 <= carried <= 420_000 and slow.dropped > 100
     assert all(t is None or t >= i * 0.01 + 0.1 for i, t in enumerate(leaves))  # never before the delay
+
+
+def test_the_audio_pass_through_forwards_each_packet_once_and_in_order():
+    from aiortc.rtp import RtpPacket
+
+    buffer = AudioPassThrough()
+
+    def packet(seq, ts):
+        p = RtpPacket(sequence_number=seq, timestamp=ts)
+        p._data = b"x"
+        return p
+
+    out = [buffer.add(packet(seq, ts))[1] for seq, ts in ((65534, 0), (65535, 960), (1, 2880), (0, 1920), (1, 2880), (2, 3840))]
+    assert [f and f.timestamp for f in out] == [0, 960, 2880, None, None, 3840]  # the wrap is fine, late ones go
+    assert buffer.late == 2

@@ -11,7 +11,8 @@
   const state = {ws: null, me: null, role: null, lastSeq: 0, iceServers: [], local: null, pcs: {},
                  tiles: {}, participants: {}, names: {}, recording: false, locked: false, final: false, retry: 0,
                  pingTimer: null, entered: false, mediaReady: false, mediaTimer: null, micOn: true,
-                 mutedByHost: false, videoStoppedByHost: false, unmuteRequested: false};
+                 mutedByHost: false, videoStoppedByHost: false, unmuteRequested: false,
+                 weak: {}, videoFrom: null, uplinkVideo: true};
   window.roomState = state;  // for the browser test and for support staff debugging a call
 
   function fmt(text, values) { return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]); }
@@ -171,9 +172,12 @@
         clearTimeout(state.mediaTimer);
         break;
       case "media.ready": state.mediaReady = true; show("media-status", false); publish(); break;
-      case "rtc.answer": if (state.pcs.publish) state.pcs.publish.setRemoteDescription({type: "answer", sdp: f.sdp}); break;
+      case "rtc.answer": if (state.pcs.publish) state.pcs.publish.setRemoteDescription({type: "answer", sdp: opusFecDtx(f.sdp)}).then(() => capSenders(state.pcs.publish)); break;
       case "rtc.offer": subscribe(f); break;
       case "rtc.closed": closeSub(f.pc.slice(4)); break;
+      case "media.quality": onQuality(f); break;
+      case "media.uplink": onUplink(f); break;
+      case "media.line": state.weak[f.pid] = f.weak; renderPeople(); renderTile(f.pid); break;
       case "error":
         if (f.code === "busy") { retryBusy(f); break; }
         if (f.code === "session_ended") { state.final = true; store.removeItem(resumeKey); status(T.ended); show("precheck", false); break; }
@@ -234,6 +238,65 @@
       setTimeout(resolve, 3000);
     });
   }
+  // What this browser publishes (docs/media.md, "Weak lines"): video capped in bitrate and frame rate (and
+  // scaled down on a phone-size screen), from the settings the page carries; audio first.
+  async function capSenders(pc) {
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || !sender.getParameters) continue;
+      const params = sender.getParameters();
+      if (!params.encodings || !params.encodings.length) params.encodings = [{}];
+      const enc = params.encodings[0];
+      if (sender.track.kind === "video") {
+        enc.maxBitrate = T.video_max_kbps * 1000;
+        enc.maxFramerate = T.video_max_fps;
+        if (window.innerWidth < 560) enc.scaleResolutionDownBy = T.video_phone_scale;
+        enc.priority = "low"; enc.networkPriority = "low";
+        enc.active = state.uplinkVideo;
+      } else {
+        enc.priority = "high"; enc.networkPriority = "high";
+      }
+      try { await sender.setParameters(params); } catch (e) { /* an older browser: its defaults */ }
+    }
+  }
+  // Opus with in-band FEC and DTX where the browser offers them: the parameters the receiving side asks for.
+  function opusFecDtx(sdp) {
+    const pt = (sdp.match(/a=rtpmap:(\d+) opus\/48000/i) || [])[1];
+    if (!pt) return sdp;
+    return sdp.replace(new RegExp("a=fmtp:" + pt + " ([^\r\n]*)"), (line, params) => {
+      let p = params;
+      if (!/useinbandfec=/.test(p)) p += ";useinbandfec=1";
+      if (!/usedtx=/.test(p)) p += ";usedtx=1";
+      return "a=fmtp:" + pt + " " + p;
+    });
+  }
+  function lineNotice(text, offerAudioOnly) {
+    $("line-status-text").textContent = text;
+    $("line-keep-audio").hidden = !offerAudioOnly || $("audio-only-room").checked;
+    show("line-status", !!text);
+  }
+  // The media server took this person's downlink down (or back up): say so, offer to keep sound only.
+  function onQuality(f) {
+    state.videoFrom = f.level === "full" ? null : (f.video_from || []);
+    Object.keys(state.tiles).forEach((pid) => renderTile(pid));
+    if (f.level === "full") {
+      lineNotice(T.line_full, false);
+      setTimeout(() => { if (!state.videoFrom) show("line-status", false); }, 6000);
+    } else {
+      lineNotice(f.level === "audio" ? T.line_audio : T.line_floor, true);
+    }
+  }
+  // This person's uplink is weak: stop sending the picture (the camera stays on here), keep the voice.
+  async function onUplink(f) {
+    state.uplinkVideo = !!f.video;
+    if (state.pcs.publish) await capSenders(state.pcs.publish);
+    if (!f.video) lineNotice(T.uplink_weak, true);
+    else if (!state.videoFrom) lineNotice(T.uplink_good, false);
+  }
+  $("line-keep-audio").onclick = () => {
+    $("audio-only-room").checked = true;
+    $("audio-only-room").onchange();
+    show("line-status", false);
+  };
   function closePc(id) { if (state.pcs[id]) { state.pcs[id].close(); delete state.pcs[id]; } }
   async function publish() {
     closePc("publish");
@@ -241,7 +304,9 @@
     if (state.local) state.local.getTracks().forEach((t) => pc.addTransceiver(t, {direction: "sendonly"}));
     else { pc.addTransceiver("audio", {direction: "sendonly"}); }
     pc.onconnectionstatechange = () => { if (pc.connectionState === "failed" && state.pcs.publish === pc) publish(); };
-    await pc.setLocalDescription(await pc.createOffer());
+    await capSenders(pc);
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription({type: "offer", sdp: opusFecDtx(offer.sdp)});
     await gathered(pc);
     send({type: "rtc.offer", pc: "publish", sdp: pc.localDescription.sdp});
   }
@@ -278,8 +343,13 @@
       $("tiles").append(tile);
     }
     if (stream) tile.querySelector("video").srcObject = stream;
+    // a weak line: the pictures the server no longer sends become sound-only tiles (no frozen picture)
+    const sound = state.videoFrom !== null && !state.videoFrom.includes(pid);
+    tile.classList.toggle("audio-tile", sound);
+    tile.querySelector("video").style.visibility = sound ? "hidden" : "";
     tile.querySelector("figcaption").textContent =
-      [p.name || (p.role === "citizen" ? T.citizen : ""), p.site, T.roles[p.role] || p.role]
+      [p.name || (p.role === "citizen" ? T.citizen : ""), p.site, T.roles[p.role] || p.role,
+       state.weak[pid] ? T.line_weak_of : ""]
         .filter((part, index, all) => part && all.indexOf(part) === index).join(" · ");
   }
   // The participant list: name · site · role. Citizens are never named to other citizens (the server sends
@@ -295,7 +365,8 @@
       const label = [nameOf(p) + (p.pid === state.me ? ` (${T.you})` : ""), siteName(p.site), T.roles[p.role] || p.role]
         .filter((part, index, all) => part && all.indexOf(part) === index).join(" · ");
       const text = document.createElement("span");
-      text.textContent = label + (p.audio === false ? ` · ${T.mic_off}` : "");
+      text.textContent = label + (p.audio === false ? ` · ${T.mic_off}` : "") +
+        (state.weak[p.pid] ? ` · ${T.line_weak_of}` : "");  // the host sees whose line is weak
       item.append(text);
       if (p.pid !== state.me) {
         for (const [command, label, frame, ask] of [
