@@ -116,6 +116,12 @@ def generate(n_cases: int, n_sessions: int) -> None:
                                                "to_state": "'concluded'", "action": "'conclude'",
                                                "at": "c.concluded_on + time '15:00'"},
               "cases_case c WHERE c.state = 'concluded'")
+        # The marks cases.services copies from the history (Case.closed_at, decided_at, decision): the
+        # migration's own backfill.
+        import importlib
+
+        for sql in importlib.import_module("cases.migrations.0003_case_closed_decided_marks").BACKFILL_POSTGRESQL:
+            cursor.execute(sql)
     with connection.cursor() as cursor:  # outside the transaction: the visibility map for index-only scans
         cursor.execute("VACUUM ANALYZE")
     print(f"generated in {time.perf_counter() - started:.1f} s")

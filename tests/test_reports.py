@@ -139,9 +139,10 @@ def test_case_marks_are_copied_from_the_transition_history(scene):
                                   decision.to_state if decision else "")
     import importlib
 
-    backfill = importlib.import_module("cases.migrations.0003_case_closed_decided_marks").BACKFILL
-    Case.objects.update(closed_at=None, decided_at=None, decision="")
-    with connection.cursor() as cursor:
-        for sql in backfill:
-            cursor.execute(sql)
-    assert {c.pk: (c.closed_at, c.decided_at, c.decision) for c in Case.objects.all()} == marks
+    migration = importlib.import_module("cases.migrations.0003_case_closed_decided_marks")
+    for backfill in (migration.BACKFILL, migration.BACKFILL_POSTGRESQL):
+        Case.objects.update(closed_at=None, decided_at=None, decision="")
+        with connection.cursor() as cursor:
+            for sql in backfill:
+                cursor.execute(sql)
+        assert {c.pk: (c.closed_at, c.decided_at, c.decision) for c in Case.objects.all()} == marks

@@ -2,7 +2,6 @@
 
 from django.db import migrations, models
 
-
 FINAL = "('concluded', 'ended', 'filed', 'guided', 'transferred')"
 # Backfill from the transition history (plain SQL that PostgreSQL and SQLite both run).
 BACKFILL = [
@@ -13,6 +12,22 @@ BACKFILL = [
     "decision = COALESCE((SELECT t.to_state FROM cases_casetransition t WHERE t.case_id = cases_case.id "
     "AND t.from_state = 'classified' ORDER BY t.at, t.id LIMIT 1), '')",
 ]
+
+
+# PostgreSQL: the same as joins (one pass each over the transitions, not one probe per case).
+BACKFILL_POSTGRESQL = [
+    "UPDATE cases_case c SET closed_at = t.at FROM (SELECT case_id, MIN(at) AS at FROM cases_casetransition "
+    f"WHERE to_state IN {FINAL} GROUP BY case_id) t WHERE t.case_id = c.id",
+    "UPDATE cases_case c SET decided_at = t.at, decision = t.to_state FROM (SELECT DISTINCT ON (case_id) case_id, at, "
+    "to_state FROM cases_casetransition WHERE from_state = 'classified' ORDER BY case_id, at, id) t "
+    "WHERE t.case_id = c.id",
+]
+
+
+def backfill(apps, schema_editor):
+    statements = BACKFILL_POSTGRESQL if schema_editor.connection.vendor == "postgresql" else BACKFILL
+    for sql in statements:
+        schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -37,5 +52,5 @@ class Migration(migrations.Migration):
             name='decision',
             field=models.CharField(blank=True, default='', editable=False, max_length=16),
         ),
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]
