@@ -255,7 +255,6 @@ REPORT_DEADLINE_WORKING_DAYS = {"commune": env_int("REPORT_DEADLINE_DAYS_COMMUNE
                                 "central": env_int("REPORT_DEADLINE_DAYS_CENTRAL", 10)}
 REPORT_KL107_DUE = (11, 15)  # the yearly report on Conclusion 107-KL/TW: by 15 November
 REPORT_KL107_PERIOD_KIND = "9m"  # its data: 15 Dec – 14 Sep (the last cut-off before 15 Nov)
-REPORT_QUERY_WORK_MEM_MB = env_int("REPORT_QUERY_WORK_MEM_MB", 64)  # the case scan's hash joins (PostgreSQL work_mem)
 REPORT_DRAFT_LOOKBACK_DAYS = 45  # the beat drafts reports whose cut-off passed within this many days
 
 # --- Minutes (docs/minutes.md) -------------------------------------------------------------------------
