@@ -102,6 +102,12 @@ class Case(models.Model):
     escalated_at = models.DateTimeField(_("đã báo cấp trên lúc"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # Copied from the transition history when it is written (cases.services._history), never changed after:
+    # when the case entered a final state, and when and how it left "classified" (the decision). The report
+    # figures "as of a cut-off" read them in one scan instead of joining the transitions (docs/reports.md).
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision = models.CharField(max_length=16, blank=True, default="", editable=False)
     # The parties are denouncers: set once when the case is or becomes a denunciation (or descends from, or is
     # linked to, such a case) and NEVER cleared — reclassification, split, transfer and linking keep it
     # (docs/secrecy.md). ``cases.access.is_secret`` reads it.

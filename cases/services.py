@@ -38,7 +38,7 @@ from cases.models import (
     CaseTransition,
     DeadlineExtension,
 )
-from cases.workflow import CaseState, WorkflowError
+from cases.workflow import FINAL_STATES, CaseState, WorkflowError
 from core.crypto import blind_index
 from core.errors import DomainError
 from core.events import office_group, send_event_on_commit
@@ -91,8 +91,19 @@ def _audit(by, verb: str, case: Case, request=None, **details) -> None:
 
 
 def _history(case: Case, by, from_state: str, action: str, note: str = "", document_number: str = "") -> None:
-    CaseTransition.objects.create(case=case, from_state=from_state, to_state=case.state, action=action, by=by,
-                                  note=(note or "").strip(), document_number=(document_number or "").strip())
+    transition = CaseTransition.objects.create(case=case, from_state=from_state, to_state=case.state, action=action,
+                                               by=by, note=(note or "").strip(),
+                                               document_number=(document_number or "").strip())
+    # The moments the reports count from (Case.closed_at, decided_at, decision), set once.
+    marks = {}
+    if case.state in FINAL_STATES and case.closed_at is None:
+        marks["closed_at"] = transition.at
+    if from_state == CaseState.CLASSIFIED and case.decided_at is None:
+        marks["decided_at"], marks["decision"] = transition.at, case.state
+    if marks:
+        Case.objects.filter(pk=case.pk).update(**marks)
+        for name, value in marks.items():
+            setattr(case, name, value)
 
 
 def mark_secret(case: Case) -> None:

@@ -5,8 +5,9 @@ then rolled up in Python along the offices' paths: the number of queries is cons
 the number of offices) and one pass gives both each direct child's rolled-up row and every office's own row.
 
 Reproducibility: a figure depends only on data's own timestamps that never change afterwards —
-``received_on``, ``concluded_on``, ``resolution_due`` and the ``at`` of ``CaseTransition`` rows — never on a
-case's *current* state. "Open at a moment" = received by then and no transition into a final state before
+``received_on``, ``concluded_on``, ``resolution_due`` and the moments copied from the transition history when
+it is written (``Case.closed_at``: entered a final state; ``decided_at``/``decision``: left "classified") —
+never on a case's *current* state. "Open at a moment" = received by then and no transition into a final state before
 it; so the carried-over count of a period is the open-at-cut-off count of the previous one, recomputed the
 same at any later date.
 
@@ -15,7 +16,7 @@ Counts only: no identity, no summary; denunciations are counted like any other k
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
@@ -24,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, RoleAssignment
-from cases.models import Case, CaseField, CaseTransition
-from cases.workflow import FINAL_STATES, CaseState
+from cases.models import Case, CaseField
+from cases.workflow import CaseState
 from minutes.models import CitizenSection
 from offices.models import Office
 from oversight.periods import Period
@@ -89,21 +90,6 @@ def window(period: Period) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz))
 
 
-def _moment(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-
-
-def _closed_before(moment: datetime):
-    """``Exists`` of a transition of the outer case into a final state before ``moment``."""
-    return Exists(CaseTransition.objects.filter(case_id=OuterRef("pk"), to_state__in=FINAL_STATES, at__lt=moment))
-
-
-def open_at(day: date):
-    """Cases open at the end of ``day``: received by then and not closed (final state) before the next
-    local midnight."""
-    return Case.objects.filter(received_on__lte=day).exclude(_closed_before(_moment(day + timedelta(days=1))))
-
-
 def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     """``{office_id: figures}`` of every office of ``root``'s subtree (its OWN rows, not rolled up)."""
     start, stop = window(period)
@@ -165,8 +151,7 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     for row in rows:
         put(row.pop("host_office_id"), row)
 
-    # Cases: one scan of the subtree's cases received by the cut-off, each joined to its (at most one)
-    # transition into a final state and its (at most one) transition out of "classified".
+    # Cases: one scan of the subtree's cases received by the cut-off.
     for office_id, values in _case_rows(path, period, start, stop):
         put(office_id, values)
 
@@ -175,57 +160,33 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     return figures
 
 
-CASE_KEYS = (["received", "carried_over", "open_at_cutoff", "resolved_on_time", "resolved_late"]
-             + [f"kind_{k}" for k in MatterKind.values] + [f"field_{k}" for k in CaseField.values]
-             + [f"outcome_{s}" for s in OUTCOMES])
-
-
 def _case_rows(path: str, period: Period, start: datetime, stop: datetime):
-    """``(office_id, {key: n})`` of the case figures, from one aggregate query (raw SQL: two LEFT JOINs on
-    partial sets of transitions, which the ORM cannot express without correlated subqueries).
+    """``(office_id, {key: n})`` of the case figures: ONE aggregate scan of the subtree's cases received by
+    the cut-off, reading the moments copied from the transition history (``Case.closed_at``,
+    ``decided_at``, ``decision``: set once when the transition is written, never changed after).
 
     * received: ``received_on`` in the period, by kind and field;
-    * carried over: received before the period and not closed (transition into a final state) before its
-      start; open at the cut-off: received by the cut-off and not closed before the next midnight;
-    * outcomes: the decision (the transition out of ``classified``) taken within the period;
+    * carried over: received before the period and not closed (entered a final state) before its start;
+      open at the cut-off: received by the cut-off and not closed before the next midnight;
+    * outcomes: the decision (the move out of ``classified``) taken within the period;
     * resolved on time / late: ``concluded_on`` in the period, against ``resolution_due``."""
-    from django.db import connection
-
-    case, transition, office = Case._meta.db_table, CaseTransition._meta.db_table, Office._meta.db_table
-    final = list(FINAL_STATES)
-    params: list = []
-    columns = []
-
-    def col(key, condition, *args):
-        columns.append(f"COUNT(*) FILTER (WHERE {condition}) AS {key}")
-        params.extend(args)
-
-    col("received", "c.received_on >= %s", period.start)
-    for kind in MatterKind.values:
-        col(f"kind_{kind}", "c.received_on >= %s AND c.kind = %s", period.start, kind)
-    for field in CaseField.values:
-        col(f"field_{field}", "c.received_on >= %s AND c.field = %s", period.start, field)
-    col("carried_over", "c.received_on < %s AND (cl.at IS NULL OR cl.at >= %s)", period.start, start)
-    col("open_at_cutoff", "cl.at IS NULL OR cl.at >= %s", stop)
-    for state in OUTCOMES:
-        col(f"outcome_{state}", "d.at >= %s AND d.at < %s AND d.to_state = %s", start, stop, state)
-    col("resolved_on_time", "c.concluded_on BETWEEN %s AND %s AND (c.resolution_due IS NULL OR "
-        "c.concluded_on <= c.resolution_due)", period.start, period.end)
-    col("resolved_late", "c.concluded_on BETWEEN %s AND %s AND c.concluded_on > c.resolution_due",
-        period.start, period.end)
-    sql = (f"SELECT c.office_id, {', '.join(columns)} FROM {case} c "
-           f"JOIN {office} o ON o.id = c.office_id "
-           f"LEFT JOIN {transition} cl ON cl.case_id = c.id AND cl.to_state = ANY(%s) AND cl.at < %s "
-           f"LEFT JOIN {transition} d ON d.case_id = c.id AND d.from_state = %s AND d.at < %s "
-           f"WHERE o.path LIKE %s AND c.received_on <= %s GROUP BY c.office_id")
-    like = path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"  # LIKE, escaped
-    params += [final, stop, CaseState.CLASSIFIED, stop, like,
-               period.end]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        for row in cursor.fetchall():
-            yield row[0], dict(zip(names[1:], row[1:], strict=True))
+    in_period = Q(received_on__gte=period.start)
+    decided = Q(decided_at__gte=start, decided_at__lt=stop)
+    concluded = Q(concluded_on__gte=period.start, concluded_on__lte=period.end)
+    aggregates = {"received": Count("pk", filter=in_period)}
+    aggregates |= {f"kind_{k}": Count("pk", filter=in_period & Q(kind=k)) for k in MatterKind.values}
+    aggregates |= {f"field_{k}": Count("pk", filter=in_period & Q(field=k)) for k in CaseField.values}
+    aggregates["carried_over"] = Count("pk", filter=Q(received_on__lt=period.start)
+                                       & (Q(closed_at__isnull=True) | Q(closed_at__gte=start)))
+    aggregates["open_at_cutoff"] = Count("pk", filter=Q(closed_at__isnull=True) | Q(closed_at__gte=stop))
+    aggregates |= {f"outcome_{s}": Count("pk", filter=decided & Q(decision=s)) for s in OUTCOMES}
+    aggregates["resolved_on_time"] = Count("pk", filter=concluded & (Q(resolution_due__isnull=True)
+                                                                    | Q(concluded_on__lte=F("resolution_due"))))
+    aggregates["resolved_late"] = Count("pk", filter=concluded & Q(concluded_on__gt=F("resolution_due")))
+    rows = (Case.objects.filter(office__path__startswith=path, received_on__lte=period.end)
+            .order_by().values("office_id").annotate(**aggregates))
+    for row in rows:
+        yield row.pop("office_id"), row
 
 
 def derive(row: dict[str, int]) -> None:

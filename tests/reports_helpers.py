@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from accounts.models import Role
 from cases import services as case_services
 from cases.models import Case, CaseTransition
+from cases.workflow import FINAL_STATES
 from minutes.models import CitizenSection, Minutes
 from sessions.models import ReceptionSession
 from tests.cases_helpers import make_case
@@ -24,7 +25,12 @@ def at(y, m, d, hh=9, mm=0) -> datetime:
 
 
 def _stamp(case, to_state, moment):
+    """Move a transition to a past moment, and the case's marks copied from it (cases.services._history)."""
     CaseTransition.objects.filter(case=case, to_state=to_state).update(at=moment)
+    if to_state in FINAL_STATES:
+        Case.objects.filter(pk=case.pk).update(closed_at=moment)
+    if CaseTransition.objects.filter(case=case, to_state=to_state, from_state="classified").exists():
+        Case.objects.filter(pk=case.pk).update(decided_at=moment)
 
 
 def _session(office, host, kind, status, starts, **extra):

@@ -122,3 +122,27 @@ def test_query_count_does_not_grow_with_offices(scene):
 
 def test_q1_2026_period_bounds_are_the_circulars():
     assert periods.parse("q1-2026").start == date(2025, 12, 15)
+
+
+def test_case_marks_are_copied_from_the_transition_history(scene):
+    """Case.closed_at / decided_at / decision equal what the history says (the migration's backfill too)."""
+    from django.db import connection
+
+    from cases.models import Case, CaseTransition
+    from cases.workflow import FINAL_STATES
+
+    marks = {c.pk: (c.closed_at, c.decided_at, c.decision) for c in Case.objects.all()}
+    for case in Case.objects.all():
+        closing = CaseTransition.objects.filter(case=case, to_state__in=FINAL_STATES).order_by("at").first()
+        decision = CaseTransition.objects.filter(case=case, from_state="classified").order_by("at").first()
+        assert marks[case.pk] == (closing.at if closing else None, decision.at if decision else None,
+                                  decision.to_state if decision else "")
+    import importlib
+
+    migration = importlib.import_module("cases.migrations.0005_case_closed_decided_marks")
+    for backfill in (migration.BACKFILL, migration.BACKFILL_POSTGRESQL):
+        Case.objects.update(closed_at=None, decided_at=None, decision="")
+        with connection.cursor() as cursor:
+            for sql in backfill:
+                cursor.execute(sql)
+        assert {c.pk: (c.closed_at, c.decided_at, c.decision) for c in Case.objects.all()} == marks
