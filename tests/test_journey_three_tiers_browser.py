@@ -245,6 +245,8 @@ def _run(office_tree, make_user, tmp_path, settings, *, open_by: str, full: bool
                     await console.click(f"a[href*='{session.public_id}/ban-thu-ky/']")
                     await console.click("button:has-text('Lập biên bản')")
                     statement = console.locator("textarea[name$=':statement']").first
+                    # The editor listens for input only once its script has run (window.minutesEditor is set last).
+                    await console.wait_for_function("window.minutesEditor !== undefined", timeout=WAIT)
                     await statement.fill("Bà Lan trình bày: đất vườn bị thu hồi nhưng chưa được bồi thường.")
                     await wait_for(lambda: _section_saved(session), timeout=60, what="the autosave")
                     await shot(console, "10-console")

@@ -112,6 +112,8 @@ def test_citizen_officer_secretary_and_inspector_do_their_jobs_in_chromium(offic
                     await console.goto(f"{base}/lam-viec/phien/{session.public_id}/ban-thu-ky/")
                     await console.click("button:has-text('Lập biên bản')")
                     statement = console.locator("textarea[name$=':statement']").first
+                    # The editor listens for input only once its script has run (window.minutesEditor is set last).
+                    await console.wait_for_function("window.minutesEditor !== undefined", timeout=30_000)
                     await statement.fill("Bà Lan trình bày: đất vườn bị thu hồi nhưng chưa được bồi thường.")
                     await wait_for(lambda: _section_saved(session), what="the autosave")
                     await shot(console, "8-secretary-console-desktop")
