@@ -1,6 +1,6 @@
 """Issue 16 journey in Chromium, on pages only: a letter from the press is registered with its scan, the head
 assigns a handler and gives a plan task, the task goes overdue (time passes; the daily beat function runs),
-the officer has the alert (a Notification row) and the case page shows the overdue mark, the task is reported
+the officer gets the alert by SMS and in his inbox, and the case page shows the overdue mark, the task is reported
 done, the case is classified, accepted and concluded, and the execution of the decision is followed to the
 end. Screenshots at a phone width in test-artifacts/issue16-*.png."""
 
@@ -15,7 +15,9 @@ from accounts.models import Role
 from cases.models import Case
 from followup.models import CaseTask, ExecutionRecord
 from followup.services import check_followups
+from notifications import sms
 from notifications.models import Notification
+from notifications.services import send_pending
 from tests.processes import daphne
 from tests.test_accessibility import BLOCKING, run_axe
 from tests.test_room_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
@@ -37,7 +39,7 @@ def test_letter_from_the_press_to_the_end_of_execution(office_tree, make_user, t
 
     commune = office_tree["commune011"]
     leader = make_user(Role.LEADER, commune, full_name="Chủ tịch Xã")
-    officer = make_user(Role.RECEPTION_OFFICER, commune, full_name="Cán bộ Tiếp")
+    officer = make_user(Role.RECEPTION_OFFICER, commune, full_name="Cán bộ Tiếp", phone="0912000161")
     inspector = make_user(Role.INSPECTOR, office_tree["province01"], full_name="Thanh tra Tỉnh")
     today = timezone.localdate()
     env = room_env(tmp_path)
@@ -112,9 +114,25 @@ def test_letter_from_the_press_to_the_end_of_execution(office_tree, make_user, t
             assert first["tasks"] >= 2 and second["tasks"] == 0
             alert = Notification.objects.get(kind="task.overdue", recipient=officer)
             assert case.number in alert.title and "thửa đất" not in alert.body
+            # ... and on his phone: overdue alerts go by SMS by default; the beat sweep sends what the worker has
+            # not (no Celery worker in this test), once.
+            send_pending(), send_pending()
+            texts = [m for m in sms.outbox if m.to == officer.phone]
+            assert len(texts) == 1 and case.number in texts[0].body and "thửa đất" not in texts[0].body
 
-            # 4. The officer sees the overdue mark on the case page, and reports the task done.
+            # 4. The officer sees the alert in his inbox (the badge in the menu leads there), opens it, lands on
+            # the case, sees the overdue mark, and reports the task done.
             page = page_for(officer)
+            page.goto(base + "/lam-viec/lich/")
+            page.click("details:has(a[data-nav='notifications']) > summary")  # the ☰ menu of a phone
+            assert page.locator("a[data-nav='notifications'] .nav-badge").get_attribute("data-unread") != "0"
+            page.click("a[data-nav='notifications']")
+            item = page.locator(f"#n{alert.pk}")
+            assert item.get_attribute("data-kind") == "task.overdue" and "unread" in item.get_attribute("class")
+            shot(page, "inbox")
+            item.locator(".n-title a").click()
+            page.wait_for_load_state()
+            assert Notification.objects.get(pk=alert.pk).read_at is not None
             page.goto(base + "/lam-viec/vu-viec/")
             assert "quá hạn" in page.inner_text(".flag-tasks-overdue")
             page.goto(base + f"/lam-viec/vu-viec/{case.public_id}/")
