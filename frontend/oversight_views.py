@@ -109,7 +109,11 @@ def dashboard(request):
     overseen = set(access.overseen_offices(request.user).filter(path__in=[
         o.path for o in services.breadcrumb(office)]).values_list("code", flat=True))
     crumbs = [{"office": o, "link": o.code in overseen and o.pk != office.pk} for o in services.breadcrumb(office)]
-    children = [{**child, "url": "?" + urlencode({"office": child["code"], **period_query}),
+    # A leader sees their own office only: a child office is a link only where its dashboard would open.
+    open_children = set(access.overseen_offices(request.user).filter(
+        code__in=[child["code"] for child in stats["children"]]).values_list("code", flat=True))
+    children = [{**child, "url": "?" + urlencode({"office": child["code"], **period_query})
+                 if child["code"] in open_children else "",
                  "inbox": _inbox_link(child["code"])} for child in stats["children"]]
     matrix = [{"kind": k, "label": label, "counts": [stats["case_matrix"][k][s] for s in CaseState.values],
                "total": stats["totals"]["cases"]["by_kind"][k]} for k, label in MatterKind.choices]

@@ -281,6 +281,11 @@ def room(request, session):
         "media_waiting": _("Chưa kết nối được máy chủ hình ảnh và âm thanh: bạn chưa nghe, chưa thấy người khác. Hệ thống "
                            "đang thử lại; trong lúc chờ, hãy trao đổi bằng tin nhắn bên dưới."),
         "muted_by_host": _("Cán bộ chủ trì đã tắt micrô của bạn."),
+        "video_stopped_by_host": _("Cán bộ chủ trì đã tắt hình của bạn."),
+        "announce_waiting": _("%(name)s đang chờ trong phòng chờ."),
+        "announce_admitted": _("%(name)s đã vào phòng."),
+        "announce_muted": _("Đã tắt micrô của %(name)s."),
+        "announce_left": _("%(name)s đã rời phòng."),
         "unmute_requested": _("%(by)s đề nghị bạn bật micrô. Micrô của bạn vẫn tắt cho đến khi bạn bấm “Bật micrô”."),
         "mic_on": _("Bật micrô"),
         "mic_turn_off": _("Tắt micrô"),

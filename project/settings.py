@@ -133,7 +133,7 @@ WSGI_APPLICATION = None
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "core" / "admin_templates"],  # admin overrides (accessibility, issue 17)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -2,10 +2,15 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.health import healthz
+
+admin.site.site_header = _("Quản trị hệ thống Tiếp công dân trực tuyến")
+admin.site.site_title = _("Quản trị hệ thống")
+admin.site.index_title = _("Dữ liệu của hệ thống")
 
 
 class FaviconView(RedirectView):

@@ -181,3 +181,33 @@ def test_skip_link_moves_keyboard_focus_to_the_main_content(portal_server):
             print(json.dumps({"menu": "ok"}))
         finally:
             browser.close()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_representative_boxes_appear_only_when_the_group_needs_them(portal_server):
+    """group.js (issue 17): one person, no "Người đại diện" boxes; from GROUP_CASE_MIN_PEOPLE the small
+    group's number of boxes; above GROUP_CASE_LARGE_THRESHOLD the large group's; hidden boxes are not sent."""
+    from django.conf import settings
+    from playwright.sync_api import sync_playwright
+
+    base, portal, cookie = portal_server
+    visible = "() => Array.from(document.querySelectorAll('fieldset.group .field')).filter(f => !f.hidden).length"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=WIDTHS["360"])
+            context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+            page = context.new_page()
+            page.goto(base + f"/lich-tiep/{portal['open'].public_id}/")
+            assert not page.locator("fieldset.group").is_visible()
+            page.fill("#id_people_count", str(settings.GROUP_CASE_MIN_PEOPLE))
+            assert page.locator("fieldset.group").is_visible()
+            assert page.evaluate(visible) == settings.GROUP_CASE_REPRESENTATIVES_SMALL
+            page.fill("#id_people_count", str(settings.GROUP_CASE_LARGE_THRESHOLD + 1))
+            assert page.evaluate(visible) == settings.GROUP_CASE_REPRESENTATIVES_LARGE
+            page.fill("#id_people_count", "1")
+            assert not page.locator("fieldset.group").is_visible()
+            assert page.locator("#id_representative_1").is_disabled()
+        finally:
+            browser.close()

@@ -17,6 +17,35 @@
 
   function fmt(text, values) { return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]); }
   function status(text) { $("room-status").textContent = text; }
+  // Screen readers hear what happens in the room (issue 17): arrivals in the lobby, admissions, mutes and the
+  // end, through one polite live region (#announcer). Messages of the same moment are read together.
+  let pending = [], flushTimer = null;
+  function announce(text) {
+    if (!text) return;
+    pending.push(text);
+    clearTimeout(flushTimer);
+    flushTimer = setTimeout(() => {
+      const region = $("announcer");
+      region.textContent = "";
+      const line = pending.join(" ");
+      pending = [];
+      setTimeout(() => { region.textContent = line; }, 50);  // a change, even when the words repeat
+    }, 100);
+  }
+  // Lists are rebuilt on every update: keep the keyboard focus on the same control (same person, same
+  // action), or on the list's heading when that control is gone (the person was admitted, left…).
+  function focusKey() {
+    const el = document.activeElement;
+    const item = el && el.closest && el.closest("li[data-pid]");
+    return item ? {pid: item.dataset.pid, action: el.dataset.action || "", kind: el.dataset.kind || ""} : null;
+  }
+  function restoreFocus(list, key, fallback) {
+    if (!key) return;
+    const again = list.querySelector(`li[data-pid="${CSS.escape(key.pid)}"] [data-action="${key.action}"]` +
+                                     (key.kind ? `[data-kind="${key.kind}"]` : ""));
+    const target = again || list.querySelector("button") || $(fallback);
+    if (target) target.focus();
+  }
   function show(id, on) { $(id).hidden = !on; }
   function myRole() { return (state.participants[state.me] || {}).role || state.role; }
   // The server's own permission table (accounts.permissions.ROOM_ACTIONS), sent with the page: a button
@@ -148,11 +177,27 @@
         }
         break;
       case "lobby.position": $("position").textContent = fmt(T.waiting, {n: f.position}); break;
-      case "lobby.updated": renderLobby(f.lobby); break;
-      case "participant.joined": case "participant.updated":
-        updateParticipant(f.participant); renderTile(f.participant.pid); renderPeople(); break;
-      case "participant.left": delete state.participants[f.pid]; closeSub(f.pid); renderPeople(); break;
+      case "lobby.updated": renderLobby(f.lobby, true); break;
+      case "participant.joined": case "participant.updated": {
+        const before = state.participants[f.participant.pid];
+        updateParticipant(f.participant); renderTile(f.participant.pid); renderPeople();
+        const p = f.participant, name = nameOf(p);
+        if (p.pid !== state.me && p.status === "admitted" && (!before || before.status !== "admitted")) {
+          announce(fmt(T.announce_admitted, {name}));
+        }
+        if (p.pid !== state.me && p.muted_by_host && !(before && before.muted_by_host)) {
+          announce(fmt(T.announce_muted, {name}));
+        }
+        break;
+      }
+      case "participant.left": {
+        const gone = state.participants[f.pid];
+        delete state.participants[f.pid]; closeSub(f.pid); renderPeople();
+        if (gone && gone.status === "admitted") announce(fmt(T.announce_left, {name: nameOf(gone)}));
+        break;
+      }
       case "muted":
+        announce(f.kind === "audio" ? T.muted_by_host : T.video_stopped_by_host);
         if (f.kind === "audio") state.mutedByHost = true; else state.videoStoppedByHost = true;
         state.unmuteRequested = false; show("unmute-request", false); applyLocalTracks(); break;
       case "unmute_requested":  // a request only: the microphone stays off until the participant says yes
@@ -168,6 +213,7 @@
       case "refused": case "removed": case "session.ended":
         state.final = true; store.removeItem(resumeKey);
         status(f.type === "refused" ? T.refused : f.type === "removed" ? T.removed : T.ended);
+        announce(f.type === "refused" ? T.refused : f.type === "removed" ? T.removed : T.ended);
         Object.keys(state.pcs).forEach(closePc); show("room", false); show("lobby", false);
         clearTimeout(state.mediaTimer);
         break;
@@ -194,6 +240,8 @@
     const inside = s.status === "admitted";
     show("precheck", false); show("opening", false); show("lobby", !inside); show("room", inside);
     if (inside) status(T.admitted); else $("position").textContent = fmt(T.waiting, {n: s.position || "…"});
+    if (inside && !state.wasInside) announce(T.admitted);
+    state.wasInside = inside;
     for (const p of s.participants || []) { updateParticipant(p); renderTile(p.pid); }
     const mine = state.participants[state.me];
     if (mine) {
@@ -355,7 +403,7 @@
   // The participant list: name · site · role. Citizens are never named to other citizens (the server sends
   // their name as null; a denouncer may be among them): they show as "Công dân". Staff see names.
   function renderPeople() {
-    const list = $("participant-list");
+    const list = $("participant-list"), key = list.contains(document.activeElement) ? focusKey() : null;
     list.innerHTML = "";
     const people = Object.values(state.participants).filter((p) => p.status === "admitted" || !p.status);
     people.sort((a, b) => (a.role === "citizen") - (b.role === "citizen") || a.pid.localeCompare(b.pid));
@@ -378,23 +426,33 @@
           if (!may(command)) continue;
           const button = document.createElement("button");
           button.type = "button"; button.textContent = label; button.dataset.action = frame.type;
+          if (frame.kind) button.dataset.kind = frame.kind;
+          button.setAttribute("aria-label", `${label}: ${nameOf(p) || T.roles[p.role] || ""}`);
           button.onclick = () => { if (!ask || window.confirm(ask)) send(frame); };
           item.append(" ", button);
         }
       }
       list.append(item);
     }
+    restoreFocus(list, key, "people-heading");
   }
-  function renderLobby(lobby) {
-    const list = $("waiting-list");
+  function renderLobby(lobby, live) {
+    const list = $("waiting-list"), key = list.contains(document.activeElement) ? focusKey() : null;
+    const before = new Set(Array.from(list.querySelectorAll("li[data-pid]"), (li) => li.dataset.pid));
     list.innerHTML = "";
+    $("waiting-empty").hidden = !!(lobby && lobby.length);
     for (const entry of lobby || []) {
       if (entry.name) state.names[entry.pid] = entry.name;
+      if (live && !before.has(entry.pid) && may("host.admit")) {
+        announce(fmt(T.announce_waiting, {name: entry.name || T.citizen}));
+      }
       const item = document.createElement("li");
+      item.dataset.pid = entry.pid;
       item.textContent = (entry.name || T.citizen) + (entry.identity ? ` (${entry.identity}) ` : " ");
       if (may("host.admit")) {
         const admit = document.createElement("button");
         admit.type = "button"; admit.textContent = T.admit; admit.dataset.action = "host.admit";
+        admit.setAttribute("aria-label", `${T.admit}: ${entry.name || T.citizen}`);
         admit.onclick = () => send({type: "host.admit", participant: entry.pid});
         item.append(admit);
       }
@@ -406,6 +464,7 @@
         for (const [value, label] of Object.entries(T.grounds)) ground.add(new Option(label, value));
         const refuse = document.createElement("button");
         refuse.type = "button"; refuse.textContent = T.refuse; refuse.dataset.action = "host.refuse";
+        refuse.setAttribute("aria-label", `${T.refuse}: ${entry.name || T.citizen}`);
         refuse.onclick = () => {
           if (!ground.value) { status(T.ground_required); ground.focus(); return; }
           const ask = fmt(T.confirm_refuse, {name: entry.name || T.citizen, ground: T.grounds[ground.value]});
@@ -415,6 +474,7 @@
       }
       list.append(item);
     }
+    restoreFocus(list, key, "waiting-heading");
   }
   function addMessage(f) {
     const item = document.createElement("li");
