@@ -41,7 +41,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "anonymous": PUBLIC + [("login", "/dang-nhap/"), ("signup", "/dang-ky/"), ("join", "/tham-gia/{token}/")],
     "citizen": [
         ("session-register", "/lich-tiep/{published}/"), ("my-registrations", "/cua-toi/dang-ky/"),
-        ("my-cases", "/cua-toi/vu-viec/"),
+        ("my-cases", "/cua-toi/vu-viec/"), ("notifications", "/thong-bao/"),
     ],
     "leader": [
         ("workspace", "/lam-viec/lich/"), ("leader-calendar", "/lam-viec/lanh-dao/{leader_id}/"),
@@ -49,11 +49,14 @@ PAGES: dict[str, list[tuple[str, str]]] = {
         ("case-inbox", "/lam-viec/vu-viec/"), ("case-file", "/lam-viec/vu-viec/{case}/"),
         ("minutes-editor", "/lam-viec/phien/{session}/bien-ban/"), ("reception-log", "/lam-viec/so-tiep-cong-dan/"),
         ("dashboard", "/giam-sat/"), ("room-prejoin-host", "/phong/{session}/"),
+        ("reports", "/bao-cao/"), ("filed-petitions", "/lam-viec/don-luu/"), ("plans", "/lam-viec/ke-hoach/"),
     ],
     "officer": [
         ("workspace", "/lam-viec/lich/"), ("session-create", "/lam-viec/phien/tao-moi/"),
         ("session", "/lam-viec/phien/{session}/"), ("case-inbox", "/lam-viec/vu-viec/"),
         ("case-file", "/lam-viec/vu-viec/{case}/"), ("minutes-editor", "/lam-viec/phien/{session}/bien-ban/"),
+        ("letter-new", "/lam-viec/don-thu/moi/"), ("case-followup", "/lam-viec/vu-viec/{case}/theo-doi/"),
+        ("notifications", "/thong-bao/"), ("notification-preferences", "/thong-bao/cai-dat/"),
     ],
     "secretary": [
         ("workspace", "/lam-viec/lich/"), ("secretary-console", "/lam-viec/phien/{session}/ban-thu-ky/"),
@@ -65,7 +68,8 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "office_admin": [
         ("workspace", "/lam-viec/lich/"), ("office-contact", "/lam-viec/co-quan/T01/lien-he/"), ("dashboard", "/giam-sat/"),
     ],
-    "provincial_leader": [("workspace", "/lam-viec/lich/"), ("dashboard", "/giam-sat/")],
+    "provincial_leader": [("workspace", "/lam-viec/lich/"), ("dashboard", "/giam-sat/"),
+                          ("report-tracker", "/bao-cao/theo-doi/"), ("report-adhoc", "/bao-cao/dot-xuat/")],
     "superuser": [
         ("workspace", "/lam-viec/lich/"), ("workspace-search", "/lam-viec/lich/?office_q=ba+dinh"),
         ("dashboard", "/giam-sat/"), ("admin-index", "/admin/"), ("admin-users", "/admin/accounts/user/"),

@@ -171,7 +171,7 @@ def test_navigation_for_a_citizen(client, portal):
 def test_navigation_for_staff(client, portal, make_user, role, oversight):
     client.force_login(make_user(role, portal["kinh_bac"]))
     links = nav_links(text(client.get("/noi-quy/")))
-    expected = PUBLIC | {"workspace", "notifications", "case-inbox", "reception-log"} | (
+    expected = PUBLIC | {"workspace", "notifications", "case-inbox", "reception-log", "reports"} | (
         {"oversight"} if oversight else set())
     assert links == expected
 
