@@ -321,7 +321,7 @@ def start_servers(env, relay: str = "forward", port: int = 18300):
                                "--relay", relay], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
                               stdout=open(f"/tmp/bench-media-worker-{relay}.log", "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
+    for _ in range(600):  # up to 2 minutes: Django starts slowly on a loaded machine
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
             break

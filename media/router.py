@@ -164,6 +164,30 @@ class AudioPassThrough:
         return False, JitterFrame(data=packet._data, timestamp=timestamp)
 
 
+class UnwrapMapper:
+    """The receiver's RTP timestamp mapper (rebases a stream's timestamps to 0 and unwraps 32 bits), which
+    only calls it a wrap when the timestamp really wrapped. aiortc's takes *any* step back for a wrap and
+    adds 2³² to every later timestamp: one old frame let out after a newer one (a jitter-buffer restart
+    while retransmissions still arrive, on a loaded worker) made a 10-minute recording's video jump by 13 h.
+    An old frame keeps its place before the last one."""
+
+    def __init__(self):
+        self._origin: int | None = None
+        self._last = 0
+
+    def map(self, timestamp: int) -> int:
+        if self._origin is None:
+            self._origin = self._last = timestamp
+            return 0
+        step = (timestamp - self._last) % (1 << 32)
+        if step < (1 << 31):  # forward, across a wrap or not
+            if timestamp < self._last:
+                self._origin -= 1 << 32
+            self._last = timestamp
+            return timestamp - self._origin
+        return self._last - self._origin - ((1 << 32) - step)  # an older frame
+
+
 class ThrottledRemb:
     """The receiver's bandwidth estimator, whose REMB feedback is sent at most every ``REMB_INTERVAL_MS``
     (at once when the estimate falls by more than ``1 - REMB_DROP``).
@@ -202,6 +226,7 @@ class Source:
         self.was_allowed = True
         self.last_frame_at = self.last_packet_at = time.monotonic()
         self.last_black_at = 0.0
+        self.last_timestamp: int | None = None  # of the last video frame taken (never go back)
         self.gop: list[tuple[bytes, int, float]] | None = None  # the last keyframe and deltas since (data, ts, arrival)
         self.packets_since_frame = 0
         self.frames = self.keyframes = self.stalls = self.keyframe_requests = 0
@@ -215,6 +240,8 @@ class Source:
 
     def _install(self, receiver) -> None:
         receiver._RTCRtpReceiver__decoder_queue = EncodedTap(self.on_frame)  # before receive() starts the thread
+        if hasattr(receiver, "_RTCRtpReceiver__timestamp_mapper"):
+            receiver._RTCRtpReceiver__timestamp_mapper = UnwrapMapper()
         if self.kind == "audio":
             receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
         else:
@@ -263,6 +290,9 @@ class Source:
                 data = OPUS_SILENCE
             self.deliver(data, timestamp, key=True)
             return
+        if self.last_timestamp is not None and timestamp < self.last_timestamp:
+            return  # an older frame than one already forwarded: stale (its moment has passed)
+        self.last_timestamp = timestamp
         keyframe = is_vp8_keyframe(data)
         if keyframe:
             self.keyframes += 1

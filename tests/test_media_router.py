@@ -20,6 +20,7 @@ from media.router import (
     ForwardTrack,
     MarkerJitterBuffer,
     ThrottledRemb,
+    UnwrapMapper,
     RoomRouter,
     black_keyframe,
     is_vp8_keyframe,
@@ -132,6 +133,13 @@ def test_a_video_frame_leaves_the_jitter_buffer_at_its_last_packet():
     packets = _vp8_packets(1)
     assert len(packets) == 3 and packets[2].marker
     assert buffer.add(packets[0])[1] is None and buffer.add(packets[2])[1] is None  # the middle one is lost
+
+
+def test_an_old_frame_is_not_taken_for_a_timestamp_wrap():
+    mapper = UnwrapMapper()
+    assert [mapper.map(t) for t in (1000, 4000, 3000, 7000)] == [0, 3000, 2000, 6000]
+    mapper = UnwrapMapper()
+    assert [mapper.map(t) for t in ((1 << 32) - 3000, 1000, (1 << 32) - 2000, 5000)] == [0, 4000, 1000, 8000]
 
 
 def test_audio_is_forwarded_on_arrival_and_remb_is_throttled():
