@@ -11,6 +11,11 @@ Usage (from bench/):
       * worker CPU with recording on vs off.
   ../.venv/bin/python media_bench.py cpu --relay forward|relay [--participants 3 4] [--seconds 15]
   ../.venv/bin/python media_bench.py join [--joins 20]
+  ../.venv/bin/python media_bench.py sync [--minutes 10] [--period 5]
+      A/V sync of a recording: two participants publish a pre-encoded file with a sync marker (a white
+      flash and a 1 kHz beep at the same instant every ``period`` seconds); the host records ``minutes``;
+      each recorded WebM is decoded and every flash is paired with its beep by the file's own timestamps:
+      the audio − video offset at the start, at the end, and its drift.
 
 The clients cost almost nothing, so the worker is what is measured: publishers send **pre-encoded** media
 (a VP8 640×360 30 fps + Opus WebM made once, ``MediaPlayer(..., decode=False)``: no encoder), and
@@ -95,12 +100,188 @@ def make_source(path: Path = SOURCE, seconds: int = SOURCE_SECONDS) -> Path:
     return path
 
 
+SYNC_SOURCE = Path("/tmp/bench-media-sync-320x240-30fps.webm")
+SYNC_FLASH_FRAMES = 3  # the flash: 3 white frames (100 ms); the beep: 100 ms of 1 kHz
+
+
+def make_sync_source(minutes: float, period: float, path: Path = SYNC_SOURCE) -> Path:
+    """VP8 320×240 30 fps, dark grey with a white flash, and Opus silence with a 1 kHz beep, both starting
+    exactly in the middle of every ``period`` seconds: the marker the sync bench finds in the recording.
+    One period is encoded (a keyframe first) and its packets repeated with shifted timestamps, long enough
+    for ``minutes`` plus the set-up; made once per length."""
+    import av
+    import numpy
+
+    seconds = int(minutes * 60 + 90)
+    path = path.with_name(f"{path.stem}-{seconds}s-{period:g}.webm")
+    if path.exists():
+        return path
+    frames, mark = round(period * 30), round(period * 30) // 2
+    once = av.open(str(path.with_suffix(".once.webm")), "w", format="webm")
+    video = once.add_stream("libvpx", rate=30, options={"deadline": "realtime", "cpu-used": "8"})
+    video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+    video.bit_rate, video.gop_size = 300_000, frames
+    audio = once.add_stream("libopus", rate=48000)
+    audio.layout = "mono"
+    dark = numpy.full((240, 320, 3), 40, dtype=numpy.uint8)
+    white = numpy.full((240, 320, 3), 250, dtype=numpy.uint8)
+    vpackets, apackets = [], []
+    for n in range(frames):
+        frame = av.VideoFrame.from_ndarray(white if mark <= n < mark + SYNC_FLASH_FRAMES else dark, format="rgb24")
+        frame.pts, frame.time_base = n, Fraction(1, 30)
+        vpackets += [(bytes(p), p.pts, p.is_keyframe) for p in video.encode(frame)]
+    vpackets += [(bytes(p), p.pts, p.is_keyframe) for p in video.encode(None)]
+    beep_at = mark * 1600  # the flash's first frame, in 48 kHz samples
+    for samples in range(0, frames * 1600, 960):
+        t = samples + numpy.arange(960)
+        beep = (t >= beep_at) & (t < beep_at + 4800)
+        wave = numpy.where(beep, 0.5 * 32767 * numpy.sin(2 * numpy.pi * 1000 * t / 48000), 0)
+        chunk = av.AudioFrame.from_ndarray(wave.astype(numpy.int16).reshape(1, -1), format="s16", layout="mono")
+        chunk.sample_rate, chunk.pts, chunk.time_base = 48000, samples, Fraction(1, 48000)
+        apackets += [(bytes(p), p.pts) for p in audio.encode(chunk)]
+    apackets += [(bytes(p), p.pts) for p in audio.encode(None)]
+    once.close()
+    path.with_suffix(".once.webm").unlink(missing_ok=True)
+    assert vpackets[0][2], "a period starts at a keyframe"
+    tmp = path.with_suffix(".part.webm")
+    out = av.open(str(tmp), "w", format="webm")
+    vout = out.add_stream("libvpx", rate=30)
+    vout.width, vout.height, vout.pix_fmt = 320, 240, "yuv420p"
+    aout = out.add_stream("libopus", rate=48000)
+    aout.layout = "mono"
+    step = {"v": frames, "a": frames * 1600}
+    ai = 0
+    for k in range(int(seconds / period) + 1):
+        for data, pts, key in vpackets:
+            video_pts = k * step["v"] + pts
+            while ai < len(apackets) and apackets[ai][1] * 30 <= pts * 48000:  # interleave by time
+                adata, apts = apackets[ai]
+                packet = av.Packet(adata)
+                packet.pts = packet.dts = k * step["a"] + apts
+                packet.time_base, packet.stream = Fraction(1, 48000), aout
+                out.mux(packet)
+                ai += 1
+            packet = av.Packet(data)
+            packet.pts = packet.dts = video_pts
+            packet.time_base, packet.stream, packet.is_keyframe = Fraction(1, 30), vout, key
+            out.mux(packet)
+        for adata, apts in apackets[ai:]:
+            packet = av.Packet(adata)
+            packet.pts = packet.dts = k * step["a"] + apts
+            packet.time_base, packet.stream = Fraction(1, 48000), aout
+            out.mux(packet)
+        ai = 0
+    out.close()
+    tmp.rename(path)
+    return path
+
+
+def sync_markers(path: str) -> tuple[list[float], list[float], float]:
+    """The flash onsets (video) and beep onsets (audio) in a recorded WebM, in seconds of the file's own
+    timestamps, and the file's duration."""
+    import av
+    import numpy
+
+    flashes, beeps = [], []
+    with av.open(path) as container:
+        bright = False
+        for frame in container.decode(video=0):
+            now = frame.to_ndarray(format="gray").mean() > 150
+            if now and not bright:
+                flashes.append(float(frame.pts * frame.time_base))
+            bright = now
+            end = float(frame.pts * frame.time_base)
+    with av.open(path) as container:
+        quiet_since = -1.0
+        for frame in container.decode(audio=0):
+            x = numpy.abs(frame.to_ndarray()[0])
+            start = float(frame.pts * frame.time_base)
+            loud = numpy.flatnonzero(x > 0.1 * (1.0 if x.dtype.kind == "f" else 32767))
+            if loud.size:
+                if quiet_since >= 0 and start + loud[0] / frame.sample_rate - quiet_since > 1.0:
+                    beeps.append(start + loud[0] / frame.sample_rate)
+                quiet_since = start + (loud[-1] + 1) / frame.sample_rate
+            elif quiet_since < 0:
+                quiet_since = start
+    return flashes, beeps, end
+
+
+async def bench_sync(base, room, minutes: float, source: Path):
+    """Host and one citizen publish the sync source; the host records ``minutes``. Returns the number of
+    saved recordings' paths (decrypted to /tmp)."""
+    from channels.db import database_sync_to_async
+
+    from media import sealing
+    from media.models import Recording
+
+    BenchClient = client_class()
+    host, (citizen,) = make_clients(BenchClient, room, 2)
+    for client in (host, citizen):
+        client.source = source
+    try:
+        assert (await host.open(base))["type"] == "welcome"
+        await admit(host, citizen, base)
+        await wait_frames(host, 1)
+        await wait_frames(citizen, 1)
+        await host.send({"type": "host.recording", "id": "rec", "on": True})
+        await host.until(lambda f: f["type"] == "room.updated" and f.get("recording") is True)
+        print(f"recording {minutes} min; load {load()}", flush=True)
+        await asyncio.sleep(minutes * 60)
+        await host.send({"type": "host.recording", "id": "rec-off", "on": False})
+        deadline = time.monotonic() + 60
+        while await database_sync_to_async(Recording.objects.count)() < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the recordings were not saved")
+            await asyncio.sleep(0.5)
+    finally:
+        await host.close()
+        await citizen.close()
+
+    def unseal() -> list[str]:
+        paths = []
+        for recording in Recording.objects.order_by("participant"):
+            path = f"/tmp/bench-media-sync-{recording.participant}.webm"
+            with recording.file.open("rb") as handle, open(path, "wb") as out:
+                for chunk in sealing.open_plain(handle):
+                    out.write(chunk)
+            paths.append(path)
+        return paths
+
+    return await database_sync_to_async(unseal)()
+
+
+def report_sync(path: str, period: float) -> dict:
+    flashes, beeps, end = sync_markers(path)
+    pairs = []
+    for flash in flashes:
+        near = min(beeps, key=lambda b: abs(b - flash), default=None)
+        if near is not None and abs(near - flash) < period / 2:
+            pairs.append((flash, near - flash))
+    offsets = [o for _, o in pairs]
+    head, tail = offsets[: max(1, len(offsets) // 10)], offsets[-max(1, len(offsets) // 10):]
+    result = {"file": path, "seconds": end, "flashes": len(flashes), "beeps": len(beeps), "pairs": len(pairs),
+              "min": min(offsets), "max": max(offsets), "first": sum(head) / len(head),
+              "last": sum(tail) / len(tail)}
+    result["drift"] = result["last"] - result["first"]
+    print(f"{path}: {end:.1f} s of video; {len(flashes)} flashes, {len(beeps)} beeps, {len(pairs)} paired; "
+          f"audio − video offset min {result['min'] * 1000:+.0f} ms max {result['max'] * 1000:+.0f} ms; "
+          f"first tenth {result['first'] * 1000:+.0f} ms, last tenth {result['last'] * 1000:+.0f} ms: drift "
+          f"{result['drift'] * 1000:+.0f} ms", flush=True)
+    return result
+
+
 class EncodedCounter:
     """Counts the encoded frames (and VP8 keyframes) a client's receiver assembles, without decoding: the
-    receiver's decoder queue is tapped as the worker's is (media.router.EncodedTap)."""
+    receiver's decoder queue is tapped as the worker's is (media.router.EncodedTap). Its REMB feedback is
+    throttled as the worker's (media.router.ThrottledRemb), as a browser's is: aiortc's own answers every
+    packet on a loaded machine, and the worker would be measured handling that RTCP storm."""
 
     def __init__(self, receiver, kind: str, keep_sample: bool = False):
-        from media.router import EncodedTap, is_vp8_keyframe
+        from media.router import EncodedTap, ThrottledRemb, is_vp8_keyframe
+
+        estimator = getattr(receiver, "_RTCRtpReceiver__remote_bitrate_estimator", None)
+        if estimator is not None:
+            receiver._RTCRtpReceiver__remote_bitrate_estimator = ThrottledRemb(estimator)
 
         self.kind, self.count, self.keyframes, self.first_at = kind, 0, 0, None
         self.is_keyframe = is_vp8_keyframe
@@ -140,7 +321,7 @@ def start_servers(env, relay: str = "forward", port: int = 18300):
                                "--relay", relay], cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"},
                               stdout=open(f"/tmp/bench-media-worker-{relay}.log", "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
+    for _ in range(600):  # up to 2 minutes: Django starts slowly on a loaded machine
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
             break
@@ -171,6 +352,7 @@ def client_class():
         counts what it receives without decoding."""
 
         live = False
+        source = SOURCE
 
         async def publish(self):
             old = self.pcs.pop("publish", None)
@@ -181,7 +363,10 @@ def client_class():
                 pc.addTrack(ToneTrack(440.0))
                 pc.addTrack(ColourTrack(self.colour))
             else:
-                self.player = MediaPlayer(str(SOURCE), decode=False)
+                self.player = MediaPlayer(str(self.source), decode=False)
+                # One clock for both tracks, as a camera and a microphone share one: aiortc paces each
+                # track from its own first read, which puts the audio ~0.1 s behind the video.
+                self.player.audio._start = self.player.video._start = time.time()
                 pc.addTrack(self.player.audio)
                 pc.addTrack(self.player.video)
             await pc.setLocalDescription(await pc.createOffer())
@@ -456,9 +641,31 @@ def run_all(args, env) -> None:
     print(f"# load after: {load()}", flush=True)
 
 
+def run_sync(args, env) -> None:
+    from room_fanout import make_rooms
+
+    source = make_sync_source(args.minutes, args.period)
+    rooms = make_rooms(1, citizens=1)
+    from django.db import connections
+
+    connections.close_all()
+    print(f"# media sync bench; load before: {load()}", flush=True)
+    base, procs = start_servers(env, "forward", port=18310)
+    try:
+        paths = asyncio.run(bench_sync(base, rooms[0], args.minutes, source))
+    finally:
+        stop_servers(procs)
+    results = [report_sync(path, args.period) for path in paths]
+    worst = max(max(abs(r["min"]), abs(r["max"])) for r in results)
+    print(f"worst audio − video offset over {args.minutes:g} min: {worst * 1000:.0f} ms "
+          f"({'within' if worst <= 0.1 else 'OUTSIDE'} ±100 ms); load after: {load()}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["all", "join", "cpu", "source", "participant"])
+    parser.add_argument("what", choices=["all", "join", "cpu", "source", "participant", "sync"])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--period", type=float, default=5)
     parser.add_argument("--base")
     parser.add_argument("--session")
     parser.add_argument("--token")
@@ -477,10 +684,20 @@ def main():
         setup_django()
         asyncio.run(participant(args.base, args.session, args.token, args.seed, args.publishers))
         return
+    if args.what == "sync":  # its own database and channel prefix: it can run beside the other benches
+        import common
+
+        common.BENCH_DB = os.environ.get("BENCH_DATABASE", "tcd_bench") + "_sync"
+        os.environ["CHANNEL_LAYER_PREFIX"] = os.environ["CACHE_PREFIX"] = "tcdbenchsync"
     env = prepare_environment(fresh=True)
+    if args.what == "sync":
+        env["CHANNEL_LAYER_PREFIX"] = env["CACHE_PREFIX"] = os.environ["CHANNEL_LAYER_PREFIX"] = "tcdbenchsync"
     setup_django()
     if args.what == "all":
         run_all(args, env)
+        return
+    if args.what == "sync":
+        run_sync(args, env)
         return
     from room_fanout import make_rooms
 

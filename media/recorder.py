@@ -84,8 +84,10 @@ class PacketRecorder:
                     else:
                         continue  # the file starts at a video keyframe
                 if kind not in self.origin:  # this stream's first packet: placed by its arrival after t0
+                    if arrived < self.t0:  # queued before the keyframe (a busy loop): before the file's start
+                        continue  # (placing it at 0 would shift the whole stream early by the backlog)
                     self.origin[kind] = packet.pts
-                    self.offset[kind] = round(max(0.0, arrived - self.t0) / packet.time_base)
+                    self.offset[kind] = round((arrived - self.t0) / packet.time_base)
                 pts = packet.pts - self.origin[kind] + self.offset[kind]
                 if kind in self.last and pts <= self.last[kind]:
                     pts = self.last[kind] + 1

@@ -37,6 +37,7 @@ import av
 import numpy
 from aiortc import MediaStreamTrack, RTCRtpSender
 from aiortc.contrib.media import MediaRelay
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ KEYFRAME_MIN_INTERVAL = 0.25  # ... and once a keyframe answered it, a new reque
 STALL_SECONDS = 0.3  # video packets arrive but no frame left the jitter buffer for this long: reset it
 STALL_PACKETS = 8  # ... and at least this many packets came meanwhile (not a pause of the sender)
 BLACK_INTERVAL = 0.5  # a stopped video that sends nothing gets a black keyframe this often
+REMB_INTERVAL_MS = 500  # a publisher's bandwidth estimate (REMB) is sent at most this often ...
+REMB_DROP = 0.85  # ... unless it fell below this share of the last one sent (congestion: say it at once)
+# A new subscriber starts at once at the last keyframe and the deltas since, if no more than this many (a
+# quarter second at 30 fps: a longer burst of old frames would make its jitter buffer settle on a longer delay);
+# otherwise it asks the publisher for a keyframe.
+GOP_CACHE_FRAMES = 0  # off: see docs/media.md
 QUEUE_FRAMES = 120  # per outgoing track: a sender this far behind drops frames (video: until a keyframe)
 OPUS_SILENCE = b"\xf8\xff\xfe"  # one 20 ms Opus frame of silence (CELT, full band)
 CLOCK = {"audio": 48000, "video": 90000}
@@ -107,6 +114,108 @@ class EncodedTap:
         return self._inner.get(*args, **kwargs)
 
 
+class MarkerJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer, which also lets a frame go as soon as its last packet (the RTP marker
+    bit) completes it: aiortc's own waits for the next frame's first packet, 33 ms at 30 fps added to every
+    frame (and to every subscriber's first picture). A frame whose marker is lost still leaves the old way."""
+
+    def add(self, packet):
+        pli_flag, frame = super().add(packet)
+        if frame is None and packet.marker and self._origin is not None:
+            frame = self._complete(packet)
+        return pli_flag, frame
+
+    def _complete(self, last) -> JitterFrame | None:
+        count = (last.sequence_number - self._origin) % (1 << 16) + 1
+        if count > self._capacity:
+            return None
+        packets = []
+        for i in range(count):
+            packet = self._packets[(self._origin + i) % self._capacity]
+            if packet is None or packet.timestamp != last.timestamp:
+                return None
+            packets.append(packet)
+        first = packets[0].payload
+        if not first or first[0] & 0x17 != 0x10:  # VP8 descriptor: the frame's first packet (S=1, partition 0)
+            return None
+        self.remove(count)
+        return JitterFrame(data=b"".join(p._data for p in packets), timestamp=last.timestamp)
+
+
+class AudioPassThrough:
+    """The audio receiver's jitter buffer for forwarding: every Opus packet is a whole frame and leaves at
+    once. aiortc's own holds four packets back (``prefetch=4``: 80 ms, for its decoder) and the video's one
+    frame (33 ms: a frame is complete when the next one starts), which would put the forwarded audio ~50 ms
+    behind the video; the subscriber's own jitter buffer absorbs the network's jitter anyway. A packet older
+    than the last one forwarded, or the same (reordered, duplicated) is dropped: its moment has passed."""
+
+    capacity = 16
+
+    def __init__(self):
+        self.last: int | None = None
+        self.late = 0  # dropped as late or repeated (weak lines count them)
+
+    def add(self, packet):
+        from aiortc.jitterbuffer import JitterFrame
+
+        timestamp = packet.timestamp
+        if self.last is not None and (self.last - timestamp) % (1 << 32) < (1 << 31):  # not newer
+            self.late += 1
+            return False, None
+        self.last = timestamp
+        return False, JitterFrame(data=packet._data, timestamp=timestamp)
+
+
+class UnwrapMapper:
+    """The receiver's RTP timestamp mapper (rebases a stream's timestamps to 0 and unwraps 32 bits), which
+    only calls it a wrap when the timestamp really wrapped. aiortc's takes *any* step back for a wrap and
+    adds 2³² to every later timestamp: one old frame let out after a newer one (a jitter-buffer restart
+    while retransmissions still arrive, on a loaded worker) made a 10-minute recording's video jump by 13 h.
+    An old frame keeps its place before the last one."""
+
+    def __init__(self):
+        self._origin: int | None = None
+        self._last = 0
+
+    def map(self, timestamp: int) -> int:
+        if self._origin is None:
+            self._origin = self._last = timestamp
+            return 0
+        step = (timestamp - self._last) % (1 << 32)
+        if step < (1 << 31):  # forward, across a wrap or not
+            if timestamp < self._last:
+                self._origin -= 1 << 32
+            self._last = timestamp
+            return timestamp - self._origin
+        return self._last - self._origin - ((1 << 32) - step)  # an older frame
+
+
+class ThrottledRemb:
+    """The receiver's bandwidth estimator, whose REMB feedback is sent at most every ``REMB_INTERVAL_MS``
+    (at once when the estimate falls by more than ``1 - REMB_DROP``).
+
+    aiortc's estimator answers every packet while it sees "overuse" (any queueing jitter on a loaded
+    machine), and each answer is an RTCP packet encrypted and sent: a tenth of the worker's CPU in the
+    benchmark. Browsers need a REMB only a few times a second (libwebrtc sends one a second, or at once
+    when the estimate drops by 3 %)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.last_ms: int | None = None
+        self.last_bitrate = 0
+
+    def add(self, arrival_time_ms: int, abs_send_time: int, payload_size: int, ssrc: int):
+        remb = self.inner.add(arrival_time_ms=arrival_time_ms, abs_send_time=abs_send_time,
+                              payload_size=payload_size, ssrc=ssrc)
+        if remb is None:
+            return None
+        if (self.last_ms is None or arrival_time_ms - self.last_ms >= REMB_INTERVAL_MS
+                or remb[0] < self.last_bitrate * REMB_DROP):
+            self.last_ms, self.last_bitrate = arrival_time_ms, remb[0]
+            return remb
+        return None
+
+
 class Source:
     """One publisher's incoming track of one kind, forwarded encoded to its subscribers (``sinks``)."""
 
@@ -119,6 +228,8 @@ class Source:
         self.was_allowed = True
         self.last_frame_at = self.last_packet_at = time.monotonic()
         self.last_black_at = 0.0
+        self.last_timestamp: int | None = None  # of the last video frame taken (never go back)
+        self.gop: list[tuple[bytes, int, float]] | None = None  # the last keyframe and deltas since (data, ts, arrival)
         self.packets_since_frame = 0
         self.frames = self.keyframes = self.stalls = self.keyframe_requests = 0
         self._last_request = -KEYFRAME_INTERVAL
@@ -131,10 +242,15 @@ class Source:
 
     def _install(self, receiver) -> None:
         receiver._RTCRtpReceiver__decoder_queue = EncodedTap(self.on_frame)  # before receive() starts the thread
-        if self.kind == "audio":  # weak lines (media/weaklines.py): no jitter buffer for audio at the SFU
-            from media.weaklines import AudioPassThrough
-
+        if hasattr(receiver, "_RTCRtpReceiver__timestamp_mapper"):
+            receiver._RTCRtpReceiver__timestamp_mapper = UnwrapMapper()
+        if self.kind == "audio":
             receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
+        else:
+            receiver._RTCRtpReceiver__jitter_buffer = MarkerJitterBuffer(capacity=512, is_video=True)
+        estimator = getattr(receiver, "_RTCRtpReceiver__remote_bitrate_estimator", None)
+        if estimator is not None and not isinstance(estimator, ThrottledRemb):
+            receiver._RTCRtpReceiver__remote_bitrate_estimator = ThrottledRemb(estimator)
         original = receiver._handle_rtp_packet
         rtx = receiver._RTCRtpReceiver__rtx_ssrc
 
@@ -158,6 +274,7 @@ class Source:
         jitter._origin = None
         self.stalls += 1
         self.broken = True
+        self.gop = None
         self.last_frame_at = time.monotonic()
         self.packets_since_frame = 0
         logger.info("%s video: jitter buffer stalled, asking for a keyframe", self.publisher)
@@ -175,6 +292,9 @@ class Source:
                 data = OPUS_SILENCE
             self.deliver(data, timestamp, key=True)
             return
+        if self.last_timestamp is not None and timestamp < self.last_timestamp:
+            return  # an older frame than one already forwarded: stale (its moment has passed)
+        self.last_timestamp = timestamp
         keyframe = is_vp8_keyframe(data)
         if keyframe:
             self.keyframes += 1
@@ -185,13 +305,22 @@ class Source:
             self.broken = True  # the stop is lifted: resume at a keyframe (black until it comes)
         self.was_allowed = allowed
         if not allowed:
+            self.gop = None
             self.send_black(timestamp)  # stopped by the host: black, whatever the camera sends
             return
         if self.broken:
             if not keyframe:
+                self.gop = None
                 self.request_keyframe()  # throttled: keeps asking until one comes; the deltas are useless
                 return
             self.broken = False
+        if keyframe:
+            self.gop = [(data, timestamp, now)]
+        elif self.gop is not None:
+            if len(self.gop) < GOP_CACHE_FRAMES:
+                self.gop.append((data, timestamp, now))
+            else:
+                self.gop = None
         self.deliver(data, timestamp, key=keyframe)
 
     def send_black(self, timestamp: int | None = None) -> None:
@@ -277,7 +406,8 @@ class ForwardTrack(MediaStreamTrack):
             self.waiting_keyframe = True
             self.source.request_keyframe()
 
-    def push(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False) -> None:
+    def push(self, data: bytes, timestamp: int | None, *, key: bool, black: bool = False,
+             arrived: float | None = None) -> None:
         if self.readyState != "live" or not self.started or self.paused:
             return
         if black:
@@ -293,7 +423,7 @@ class ForwardTrack(MediaStreamTrack):
             if self.kind == "video":
                 self.waiting_keyframe = not key
                 self.source.request_keyframe()
-        now = time.monotonic()
+        now = time.monotonic() if arrived is None else arrived
         timeline = "black" if timestamp is None else self.source
         if timestamp is None:
             timestamp = int(now * self.rate)
@@ -321,9 +451,14 @@ class ForwardTrack(MediaStreamTrack):
         """The next packet, whether it is a keyframe, and its arrival time (monotonic); for the recorder."""
         if self.readyState != "live":
             raise MediaStreamError
-        if not self.started:  # the subscriber's connection is up: ask for the keyframe it starts at
+        if not self.started:  # the subscriber's connection is up: start at a keyframe
             self.started = True
-            self.source.request_keyframe()
+            gop = self.source.gop if self.kind == "video" and GOP_CACHE_FRAMES else None
+            if gop:  # a recent one: at once, with the deltas since (their own arrival times, for the recorder)
+                for i, (data, timestamp, arrived) in enumerate(gop):
+                    self.push(data, timestamp, key=i == 0, arrived=arrived)
+            else:  # ask the publisher for one
+                self.source.request_keyframe()
         item = await self.queue.get()
         if item is None:
             self.stop()

@@ -138,31 +138,6 @@ class RoomLines:
         self.shown[subscriber] = sorted(shown)
 
 
-class AudioPassThrough:
-    """Replaces an audio ``RTCRtpReceiver``'s jitter buffer on the worker: every Opus packet is one frame,
-    forwarded as it comes. aiortc's audio buffer (16 packets, prefetch 4) loses a second, good frame for
-    every lost packet once it is full (``smart_remove`` of the oldest), doubling a weak line's loss and
-    adding 300 ms; an SFU needs no jitter buffer — the subscriber's has one."""
-
-    capacity = 16
-
-    def __init__(self):
-        self.last_seq: int | None = None
-        self.late = 0
-
-    def add(self, packet):
-        from aiortc.jitterbuffer import JitterFrame
-
-        # a late (reordered) or repeated packet is dropped: the receiver's timestamp mapper would take a
-        # step back for a wrap of the 32-bit clock, and everything after it would jump by 2^32
-        seq = packet.sequence_number
-        if self.last_seq is not None and (seq - self.last_seq) % 65536 >= 32768 or seq == self.last_seq:
-            self.late += 1
-            return False, None
-        self.last_seq = seq
-        return False, JitterFrame(data=getattr(packet, "_data", b""), timestamp=packet.timestamp)
-
-
 def featured(state: dict) -> str | None:
     """Whose picture a subscriber at ``floor`` keeps: the floor holder's, else the host's."""
     participants = state.get("participants") or {}

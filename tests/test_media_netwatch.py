@@ -4,7 +4,8 @@ times, and the impairing relay's direction (tests/tools/udp_impair.py) on its ow
 from __future__ import annotations
 
 from media.netwatch import AUDIO, FLOOR, FULL, LineWatch, Thresholds, UplinkWatch
-from media.weaklines import AudioPassThrough, featured
+from media.router import AudioPassThrough
+from media.weaklines import featured
 from tests.tools.udp_impair import Direction
 
 

@@ -16,7 +16,11 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from media import recorder
 from media.router import (
     OPUS_SILENCE,
+    AudioPassThrough,
     ForwardTrack,
+    MarkerJitterBuffer,
+    ThrottledRemb,
+    UnwrapMapper,
     RoomRouter,
     black_keyframe,
     is_vp8_keyframe,
@@ -89,6 +93,76 @@ class MiniSfu:
         for pc in self.pcs:
             with contextlib.suppress(Exception):
                 await pc.close()
+
+
+def _vp8_packets(frames: int, first_seq: int = 100) -> list:
+    """RTP packets of ``frames`` VP8 frames of 3000 bytes each, packed as aiortc's sender packs them."""
+    import fractions
+
+    from aiortc.codecs import depayload, get_encoder
+    from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+    from aiortc.rtp import RtpPacket
+
+    codec = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+    encoder, packets, seq = get_encoder(codec), [], first_seq
+    for n in range(frames):
+        frame = av.Packet(bytes([n + 1]) * 3000)
+        frame.pts, frame.time_base = n * 3000, fractions.Fraction(1, 90000)
+        payloads, timestamp = encoder.pack(frame)
+        for i, payload in enumerate(payloads):
+            packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=timestamp)
+            packet.payload, packet.marker = payload, int(i == len(payloads) - 1)
+            packet._data = depayload(codec, payload)
+            packets.append(packet)
+            seq += 1
+    return packets
+
+
+def test_a_video_frame_leaves_the_jitter_buffer_at_its_last_packet():
+    """The marker packet completes a frame (not the next frame's first packet, 33 ms later); a frame with a
+    packet missing is not let out by its marker."""
+    packets = _vp8_packets(3)
+    buffer = MarkerJitterBuffer(capacity=512, is_video=True)
+    out = []
+    for packet in packets:
+        frame = buffer.add(packet)[1]
+        if frame is not None:
+            out.append((packet.marker, frame.data[:1], len(frame.data)))
+    assert out == [(1, b"\x01", 3000), (1, b"\x02", 3000), (1, b"\x03", 3000)]
+    buffer = MarkerJitterBuffer(capacity=512, is_video=True)
+    packets = _vp8_packets(1)
+    assert len(packets) == 3 and packets[2].marker
+    assert buffer.add(packets[0])[1] is None and buffer.add(packets[2])[1] is None  # the middle one is lost
+
+
+def test_an_old_frame_is_not_taken_for_a_timestamp_wrap():
+    mapper = UnwrapMapper()
+    assert [mapper.map(t) for t in (1000, 4000, 3000, 7000)] == [0, 3000, 2000, 6000]
+    mapper = UnwrapMapper()
+    assert [mapper.map(t) for t in ((1 << 32) - 3000, 1000, (1 << 32) - 2000, 5000)] == [0, 4000, 1000, 8000]
+
+
+def test_audio_is_forwarded_on_arrival_and_remb_is_throttled():
+    class Packet:
+        def __init__(self, timestamp):
+            self.timestamp, self._data = timestamp, b"opus"
+
+    audio = AudioPassThrough()
+    assert [audio.add(Packet(ts))[1] is not None for ts in (0, 960, 960, 480, 1920)] == [True, True, False, False, True]
+
+    class Estimator:
+        def __init__(self):
+            self.bitrate = 1_000_000
+
+        def add(self, **kwargs):
+            return self.bitrate, [1]
+
+    inner = Estimator()
+    remb = ThrottledRemb(inner)
+    sent = [remb.add(arrival_time_ms=t, abs_send_time=0, payload_size=1000, ssrc=1) for t in range(0, 1000, 10)]
+    assert sum(r is not None for r in sent) == 2  # every packet answered by aiortc; two sent in one second
+    inner.bitrate = 500_000  # congestion: said at once
+    assert remb.add(arrival_time_ms=1005, abs_send_time=0, payload_size=1000, ssrc=1) == (500_000, [1])
 
 
 def test_vp8_keyframe_detection_and_the_black_keyframe():

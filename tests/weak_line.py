@@ -65,7 +65,7 @@ class EncodedProbe:
 
         receiver._RTCRtpReceiver__decoder_queue = EncodedTap(on_frame)
         if kind == "audio":  # a browser's NetEq conceals a lost packet; aiortc's buffer would lose a second one
-            from media.weaklines import AudioPassThrough
+            from media.router import AudioPassThrough
 
             receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
 
