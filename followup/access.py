@@ -51,3 +51,16 @@ def may_assign_with_report(user, case) -> bool:
 
 def may_decide_destruction(user, case) -> bool:
     return has_role_at(user, case.office, {Role.LEADER})
+
+
+def letter_offices(user, limit: int = 300) -> list:
+    """The offices where ``user`` may register a letter (``cases.access.may_create``), for the letter page."""
+    from accounts.permissions import offices_for
+
+    offices = offices_for(user).filter(is_active=True).order_by("path")[:limit]
+    return [o for o in offices if case_access.may_create(user, o)]
+
+
+def destruction_office_ids(user) -> list[int]:
+    """The offices whose filed petitions ``user`` decides on: where they are the head (``may_decide_destruction``)."""
+    return list(user.role_assignments.filter(role=Role.LEADER).values_list("office_id", flat=True))

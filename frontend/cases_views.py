@@ -368,6 +368,7 @@ def case_inbox(request):
     rows = [{"case": case, "deadline": nearest_deadline(case, today, cal),
              "incoming": case.source == CaseSource.TRANSFER and case.transferred_from_id is not None}
             for case in page.object_list]
+    from followup import access as followup_access
     from followup.services import overdue_task_counts  # the follow-up pages build on this module
 
     tasks_overdue = overdue_task_counts([row["case"].pk for row in rows], today)
@@ -379,6 +380,9 @@ def case_inbox(request):
         "query": urlencode(query), "many_offices": len(offices) > 1,
         "single_office": offices[0] if len(offices) == 1 else None,
         "warning_days": deadlines.warning_working_days(),
+        # the follow-up links, only to those the pages would let in
+        "may_register_letters": bool(followup_access.letter_offices(user, limit=50)),
+        "may_decide_filed": bool(followup_access.destruction_office_ids(user)),
     })
 
 

@@ -102,15 +102,10 @@ class LetterForm(DomainForm):
         return upload
 
 
-def _letter_offices(user):
-    offices = offices_for(user).filter(is_active=True).order_by("path")[:300]
-    return [o for o in offices if case_access.may_create(user, o)]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def letter_new(request):
-    offices = _letter_offices(request.user)
+    offices = access.letter_offices(request.user)
     if not offices:
         raise PermissionDenied
     if request.method == "GET":
@@ -483,7 +478,7 @@ def plans(request):
 @require_GET
 def filed(request):
     """Filed petitions past their keeping period in offices where the user is the head."""
-    offices = [a.office_id for a in request.user.role_assignments.filter(role=Role.LEADER)]
+    offices = access.destruction_office_ids(request.user)
     if not offices:
         raise PermissionDenied
     rows = list(services.filed_awaiting_decision(offices)[:500])

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from frontend import cases_urls, followup_urls, oversight_urls, reports_urls, schedule_urls, views, workspace_urls
+from frontend import (
+    cases_urls,
+    followup_urls,
+    oversight_urls,
+    reports_urls,
+    schedule_urls,
+    views,
+    workspace_urls,
+)
 
 app_name = "frontend"
 urlpatterns = [

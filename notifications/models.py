@@ -90,6 +90,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lượt gửi tin")
+        verbose_name_plural = _("lượt gửi tin")
         ordering = ["pk"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [

@@ -84,6 +84,8 @@ class ReportVersion(models.Model):
     return_reason = models.TextField(blank=True, default="")
 
     class Meta:
+        verbose_name = _("phiên bản báo cáo")
+        verbose_name_plural = _("phiên bản báo cáo")
         ordering = ["report", "ordinal"]
         constraints = [models.UniqueConstraint(fields=["report", "ordinal"], name="report_version_unique")]
 
