@@ -162,9 +162,12 @@ class MediaWorker:
     async def run(self) -> None:
         import redis.asyncio as redis
 
+        from core.redis_connection import pool_options as redis_pool_options
+
         self.layer = get_channel_layer()
         self.channel = await self.layer.new_channel()
-        self.redis = redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else LocalClaims()
+        self.redis = (redis.Redis.from_pool(redis.ConnectionPool(**redis_pool_options(settings.REDIS_URL)))
+                      if settings.REDIS_URL else LocalClaims())
         logger.info("media worker %s started", self.worker_id)
         tasks = [asyncio.create_task(coro) for coro in (self.claim_loop(), self.state_loop(), self.receive_loop())]
         try:

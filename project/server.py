@@ -13,7 +13,10 @@ upgrade in the last second before a deploy is the rule, not the exception.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
+import signal
+import sys
 
 import daphne.cli
 from daphne.cli import CommandLineInterface
@@ -48,7 +51,28 @@ class ReceptionCommandLine(CommandLineInterface):
     server_class = ReceptionServer
 
 
+def dump_stacks(_signum=None, _frame=None) -> None:
+    """Every thread's stack and every pending asyncio task's, to stderr (the server's log)."""
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_event_loop())
+    except RuntimeError:
+        tasks = set()
+    for task in tasks:
+        print(f"--- {task!r}", file=sys.stderr)
+        awaited = task.get_coro()
+        while awaited is not None:  # the whole chain of awaits, not only the task's own frame
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            if frame is not None:
+                print(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}", file=sys.stderr)
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    sys.stderr.flush()
+
+
 def main() -> None:
+    # ``kill -USR1 <pid>`` prints every thread's and task's stack to the log: how to see why a server does not
+    # stop.
+    signal.signal(signal.SIGUSR1, dump_stacks)
     ReceptionCommandLine.entrypoint()
 
 

@@ -175,6 +175,8 @@ if REDIS_URL:
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialWithJitterBackoff
 
+    from core.redis_connection import pool_options as redis_pool_options
+
     CHANNEL_LAYERS = {
         "default": {
             # core (lists, BRPOP) or pubsub (PUBLISH/SUBSCRIBE: one message per process per group): chosen on
@@ -190,7 +192,8 @@ if REDIS_URL:
                 # beyond: a Daphne with a thousand sockets passes that in any burst (group_add at hello,
                 # group_send fan-out), and events were lost. A larger pool; the room fan-out is also bounded
                 # (signaling.services.send_messages).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15,
+                # The connection class re-raises a cancellation Python 3.11 drops (core/redis_connection.py).
+                "hosts": [{**redis_pool_options(REDIS_URL), "socket_timeout": 15,
                            "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
                            "retry": Retry(ExponentialWithJitterBackoff(base=0.1, cap=1), 10)}],
                 "prefix": CHANNEL_LAYER_PREFIX,

@@ -541,7 +541,10 @@ def test_daphne_stops_on_sigterm_with_sockets_in_the_room_and_records_their_drop
                 try:
                     await asyncio.get_running_loop().run_in_executor(None, base_a.process.wait, 30)
                 except subprocess.TimeoutExpired:
-                    pytest.fail("Daphne did not exit within 30 s of SIGTERM with a socket in the room")
+                    base_a.process.send_signal(signal.SIGUSR1)  # its threads' stacks, into its log
+                    await asyncio.sleep(2)
+                    pytest.fail("Daphne did not exit within 30 s of SIGTERM with a socket in the room; its log:\n"
+                                + (tmp_path / "a.log").read_text()[-12000:])
                 await host.until("participant.updated", of(pid, connected=False))
                 assert await status_in_room(room["session"], pid) == ("admitted", False)
             finally:
