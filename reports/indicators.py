@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -90,10 +91,36 @@ def window(period: Period) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min), tz))
 
 
+def subtree(root: Office):
+    """``within(office_lookup)`` → the filter "that office is in ``root``'s subtree". For the root of the
+    whole tree (the central office, the only root) it is no filter at all: the central roll-up scans the
+    million cases without joining each to its office (a quarter of the scan's cost). One query whatever
+    the office, so the query count stays the same for every office."""
+    whole_tree = not Office.objects.exclude(path__startswith=root.path).exists()
+
+    def within(office_lookup: str) -> Q:
+        return Q() if whole_tree else Q(**{f"{office_lookup}__path__startswith": root.path})
+
+    return within
+
+
 def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
-    """``{office_id: figures}`` of every office of ``root``'s subtree (its OWN rows, not rolled up)."""
+    """``{office_id: figures}`` of every office of ``root``'s subtree (its OWN rows, not rolled up).
+
+    On PostgreSQL the queries run with JIT compilation off: for these one-pass aggregate scans LLVM's
+    compile time (~0.17 s for the case scan) is more than it saves (measured, docs/benchmarks.md)."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")  # undone by the rollback if anything below fails
+            figures = _per_office(root, period)
+            cursor.execute("SET LOCAL jit TO DEFAULT")  # not for the rest of a caller's transaction
+            return figures
+    return _per_office(root, period)
+
+
+def _per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     start, stop = window(period)
-    path = root.path
+    within = subtree(root)
     figures: dict[int, dict[str, int]] = {}
 
     def put(office_id, values):
@@ -103,8 +130,7 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
 
     # Sessions held (or open) in the period, by kind.
     rows = (ReceptionSession.objects
-            .filter(host_office__path__startswith=path, status__in=HELD_STATUSES,
-                    starts_at__gte=start, starts_at__lt=stop)
+            .filter(within("host_office"), status__in=HELD_STATUSES, starts_at__gte=start, starts_at__lt=stop)
             .order_by().values("host_office_id")
             .annotate(**{f"sessions_{k}": Count("pk", filter=Q(kind=k)) for k in SESSION_KINDS}))
     for row in rows:
@@ -122,13 +148,13 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
             group_delegations=Count("pk", filter=Q(**{f"{people_field}__gte": group_min})),
             group_people=Coalesce(Sum(people_field, filter=Q(**{f"{people_field}__gte": group_min})), 0)))
 
-    sections = CitizenSection.objects.filter(minutes__session__host_office__path__startswith=path,
+    sections = CitizenSection.objects.filter(within("minutes__session__host_office"),
                                              minutes__session__starts_at__gte=start,
                                              minutes__session__starts_at__lt=stop)
     for row in receptions(sections, "minutes__session__host_office_id", "minutes__session__kind"):
         put(row.pop("minutes__session__host_office_id"), row)
     attended = (Registration.objects
-                .filter(status=RegistrationStatus.ATTENDED, session__host_office__path__startswith=path,
+                .filter(within("session__host_office"), status=RegistrationStatus.ATTENDED,
                         session__starts_at__gte=start, session__starts_at__lt=stop)
                 .exclude(Exists(CitizenSection.objects.filter(registration_id=OuterRef("pk")))))
     for row in receptions(attended, "session__host_office_id", "session__kind"):
@@ -144,7 +170,7 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     is_leader_there = Exists(RoleAssignment.objects.filter(user_id=OuterRef("host_id"), role=Role.LEADER,
                                                            office_id=OuterRef("host_office_id")))
     rows = (ReceptionSession.objects
-            .filter(host_office__path__startswith=path, kind=SessionKind.PERIODIC, status__in=HELD_STATUSES,
+            .filter(within("host_office"), kind=SessionKind.PERIODIC, status__in=HELD_STATUSES,
                     starts_at__gte=start, starts_at__lt=stop)
             .exclude(is_leader_there).order_by().values("host_office_id")
             .annotate(head_days_delegated=Count(TruncDate("starts_at"), distinct=True)))
@@ -152,7 +178,7 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
         put(row.pop("host_office_id"), row)
 
     # Cases: one scan of the subtree's cases received by the cut-off.
-    for office_id, values in _case_rows(path, period, start, stop):
+    for office_id, values in _case_rows(within, period, start, stop):
         put(office_id, values)
 
     for row in figures.values():
@@ -160,7 +186,7 @@ def per_office(root: Office, period: Period) -> dict[int, dict[str, int]]:
     return figures
 
 
-def _case_rows(path: str, period: Period, start: datetime, stop: datetime):
+def _case_rows(within, period: Period, start: datetime, stop: datetime):
     """``(office_id, {key: n})`` of the case figures: ONE aggregate scan of the subtree's cases received by
     the cut-off, reading the moments copied from the transition history (``Case.closed_at``,
     ``decided_at``, ``decision``: set once when the transition is written, never changed after).
@@ -183,7 +209,7 @@ def _case_rows(path: str, period: Period, start: datetime, stop: datetime):
     aggregates["resolved_on_time"] = Count("pk", filter=concluded & (Q(resolution_due__isnull=True)
                                                                     | Q(concluded_on__lte=F("resolution_due"))))
     aggregates["resolved_late"] = Count("pk", filter=concluded & Q(concluded_on__gt=F("resolution_due")))
-    rows = (Case.objects.filter(office__path__startswith=path, received_on__lte=period.end)
+    rows = (Case.objects.filter(within("office"), received_on__lte=period.end)
             .order_by().values("office_id").annotate(**aggregates))
     for row in rows:
         yield row.pop("office_id"), row
