@@ -1,11 +1,14 @@
 """The audit trail (nhật ký truy vết): an append-only log of every write to cases and minutes and every
 read of a secret field, chained by hashes.
 
-Each entry stores ``prev_hash`` (the previous entry's ``entry_hash``, or 64 zeros for the first) and
-``entry_hash`` = SHA-256 of its canonical content including ``prev_hash``. Editing an entry changes its
-hash; deleting one breaks the link of the next; ``manage.py verify_audit_chain`` walks the chain and
-reports the first break. Appends are serialised by locking the single ``AuditHead`` row, so the chain stays
-linear under concurrent writers (PostgreSQL ``SELECT … FOR UPDATE``).
+The trail is ``AUDIT_CHAIN_LANES`` independent chains ("lanes"). An entry goes to the lane of its target
+(a hash of ``target_type:target_id``), so every entry about one case, one session or one registration is in
+one chain, in order. Each entry stores ``prev_hash`` (the previous entry's ``entry_hash`` in its lane, or 64
+zeros for the first) and ``entry_hash`` = SHA-256 of its canonical content including ``prev_hash`` and its
+per-lane ``seq``. Editing an entry changes its hash; deleting one breaks the link of the next; deleting the
+last ones leaves the lane's head pointing past the end; ``manage.py verify_audit_chain`` walks every lane.
+Appends to one lane are serialised by locking that lane's ``AuditHead`` row (PostgreSQL ``SELECT … FOR
+UPDATE``): writes about different things no longer queue behind one row on a reception morning.
 """
 
 from __future__ import annotations
@@ -18,20 +21,22 @@ GENESIS = "0" * 64
 
 
 class AuditHead(models.Model):
-    """One row: the hash and sequence number of the last entry. Locked by every append."""
+    """One row per lane (its primary key is the lane's number): the hash and sequence number of the lane's
+    last entry. Locked by every append to that lane."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="audit_head_single_row")]
+        constraints = [models.CheckConstraint(condition=models.Q(pk__gte=1), name="audit_head_lane_number")]
 
     def __str__(self):
-        return f"audit head #{self.last_seq}"
+        return f"audit lane {self.pk} head #{self.last_seq}"
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField(_("số thứ tự"), unique=True)
+    lane = models.PositiveSmallIntegerField(_("chuỗi"), default=1)
+    seq = models.BigIntegerField(_("số thứ tự trong chuỗi"))
     at = models.DateTimeField(_("thời điểm"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("người thực hiện"))
@@ -47,8 +52,9 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = _("mục nhật ký kiểm toán")
         verbose_name_plural = _("nhật ký kiểm toán")
-        ordering = ["seq"]
+        ordering = ["pk"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
+        constraints = [models.UniqueConstraint(fields=["lane", "seq"], name="audit_entry_lane_seq")]
 
     def __str__(self):
-        return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+        return f"{self.lane}#{self.seq} {self.action} {self.target_type}:{self.target_id}"

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,6 +43,12 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def lane_of(target_type: str, target_id: str) -> int:
+    """The lane (1 … ``AUDIT_CHAIN_LANES``) of a target: the same target, the same lane, always."""
+    digest = hashlib.sha256(f"{target_type}:{target_id}".encode()).digest()
+    return 1 + int.from_bytes(digest[:8], "big") % settings.AUDIT_CHAIN_LANES
+
+
 def record(*, actor=None, action: str, obj=None, target_type: str = "", target_id: str | int = "",
            ip: str | None = None, request=None, details: dict | None = None,
            actor_label: str | None = None) -> AuditEntry:
@@ -55,12 +62,17 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
         user = getattr(request, "user", None)
         if actor is None and user is not None and user.is_authenticated:
             actor = user
+    target_id = str(target_id)
+    lane = lane_of(target_type, target_id)
     with transaction.atomic():
-        head, _created = AuditHead.objects.select_for_update().get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().filter(pk=lane).first()
+        if head is None:  # the lane's first entry: create its head (two creators: one waits, then reads it)
+            AuditHead.objects.bulk_create([AuditHead(pk=lane)], ignore_conflicts=True)
+            head = AuditHead.objects.select_for_update().get(pk=lane)
         entry = AuditEntry(
-            seq=head.last_seq + 1, at=timezone.now(), actor=actor,
+            lane=lane, seq=head.last_seq + 1, at=timezone.now(), actor=actor,
             actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
-            action=action, target_type=target_type, target_id=str(target_id), ip=ip,
+            action=action, target_type=target_type, target_id=target_id, ip=ip,
             details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
         )
         entry.entry_hash = entry_hash(entry)
@@ -72,31 +84,37 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
 
 @dataclass
 class ChainBreak:
+    lane: int
     seq: int
     reason: str
 
 
 def verify_chain(batch_size: int = 2000) -> tuple[int, list[ChainBreak]]:
-    """Walk the whole chain: (entries checked, breaks found). A break is an entry whose stored hash does
-    not match its content (edited), whose ``prev_hash`` is not the previous entry's hash, or a gap in
-    ``seq`` (deleted), or a head that does not match the last entry (the tail deleted)."""
+    """Walk every lane: (entries checked, breaks found). A break is an entry whose stored hash does not
+    match its content (edited), whose ``prev_hash`` is not the previous entry's hash in its lane, a gap in
+    a lane's ``seq`` (deleted), or a lane's head that does not match its last entry (the tail deleted).
+    Entries are read in insertion order (``pk``), which is each lane's ``seq`` order: a lane's appends are
+    serialised by its head's lock."""
     breaks: list[ChainBreak] = []
-    expected_prev, expected_seq, checked, last_pk = GENESIS, 1, 0, 0
+    expected: dict[int, tuple[str, int]] = {}  # lane → (the next entry's prev_hash, its seq)
+    checked, last_pk = 0, 0
     while True:
         batch = list(AuditEntry.objects.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
         if not batch:
             break
-        for entry in sorted(batch, key=lambda e: e.seq):
+        for entry in batch:
+            expected_prev, expected_seq = expected.get(entry.lane, (GENESIS, 1))
             if entry.seq != expected_seq:
-                breaks.append(ChainBreak(entry.seq, f"missing entries {expected_seq}..{entry.seq - 1}"))
+                breaks.append(ChainBreak(entry.lane, entry.seq, f"missing entries {expected_seq}..{entry.seq - 1}"))
             if entry.prev_hash != expected_prev:
-                breaks.append(ChainBreak(entry.seq, "does not follow the previous entry"))
+                breaks.append(ChainBreak(entry.lane, entry.seq, "does not follow the previous entry"))
             if entry_hash(entry) != entry.entry_hash:
-                breaks.append(ChainBreak(entry.seq, "content changed after it was written"))
-            expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
+                breaks.append(ChainBreak(entry.lane, entry.seq, "content changed after it was written"))
+            expected[entry.lane] = (entry.entry_hash, entry.seq + 1)
             checked += 1
         last_pk = batch[-1].pk
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
-        breaks.append(ChainBreak(head.last_seq, "the last entries were removed"))
+    for head in AuditHead.objects.order_by("pk"):
+        expected_prev, expected_seq = expected.get(head.pk, (GENESIS, 1))
+        if head.last_seq != expected_seq - 1 or head.last_hash != expected_prev:
+            breaks.append(ChainBreak(head.pk, head.last_seq, "the last entries were removed"))
     return checked, breaks

@@ -301,6 +301,11 @@ CASE_DUPLICATE_MAX_CANDIDATES = env_int("CASE_DUPLICATE_MAX_CANDIDATES", 300)
 CASE_REPEATED_TRANSFER_MIN = env_int("CASE_REPEATED_TRANSFER_MIN", 2)
 DOCUMENTS_LOG_PDF_MAX_ROWS = env_int("DOCUMENTS_LOG_PDF_MAX_ROWS", 5000)
 
+# --- Audit trail (audit/models.py) ---------------------------------------------------------------------
+# Independent hash chains; an entry goes to its target's lane, so writes about different things do not
+# queue behind one lock. Raising it later is safe (each entry keeps its lane); so is lowering it.
+AUDIT_CHAIN_LANES = env_int("AUDIT_CHAIN_LANES", 64)
+
 # --- Auth ---------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,4 +1,4 @@
-"""Check the audit trail's hash chain: exit status 0 when intact, 1 with the first breaks listed."""
+"""Check the audit trail's hash chains (every lane): exit status 0 when intact, 1 with the first breaks listed."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,6 +12,6 @@ class Command(BaseCommand):
         checked, breaks = verify_chain()
         if breaks:
             for b in breaks[:20]:
-                self.stderr.write(f"entry {b.seq}: {b.reason}")
+                self.stderr.write(f"lane {b.lane}, entry {b.seq}: {b.reason}")
             raise CommandError(f"audit chain broken: {len(breaks)} problem(s) in {checked} entries")
         self.stdout.write(self.style.SUCCESS(f"audit chain intact: {checked} entries"))
