@@ -44,8 +44,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("họ và tên"), max_length=255)
     email = models.EmailField(_("thư điện tử"), null=True, blank=True, unique=True)
     phone = models.CharField(_("số điện thoại"), max_length=20, null=True, blank=True, unique=True)
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("xác minh thư điện tử lúc"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("xác minh số điện thoại lúc"), null=True, blank=True)
+    # PermissionsMixin's field, named in Vietnamese (Django's own label reads "trạng thái superuser").
+    is_superuser = models.BooleanField(
+        _("toàn quyền quản trị"), default=False,
+        help_text=_("Có mọi quyền trong hệ thống mà không cần được gán từng quyền."),
+    )
     is_staff = models.BooleanField(
         _("truy cập trang quản trị"), default=False,
         help_text=_("Được vào trang quản trị Django (không phải vai trò nghiệp vụ)."),
@@ -91,14 +96,16 @@ class CitizenProfile(models.Model):
     """Personal data a citizen may store to speed up identification at a reception. The ID number is
     encrypted at rest; ``id_document_index`` (keyed hash) allows matching without decrypting."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="citizen_profile")
+    user = models.OneToOneField(User, verbose_name=_("tài khoản công dân"), on_delete=models.CASCADE,
+                                related_name="citizen_profile")
     address = EncryptedTextField(_("địa chỉ"), blank=True, default="")
     id_document_type = models.CharField(
         _("loại giấy tờ"), max_length=16, choices=IdDocumentType.choices, blank=True, default=""
     )
     id_document_number = EncryptedTextField(_("số giấy tờ"), blank=True, default="")
-    id_document_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    id_document_index = models.CharField(_("chỉ mục tra cứu số giấy tờ"), max_length=64, blank=True,
+                                         default="", db_index=True, editable=False)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("hồ sơ công dân")
@@ -117,17 +124,21 @@ class PendingSignup(models.Model):
     """A sign-up waiting for its one-time code. No ``User`` exists until the code is verified, so a wrong
     or expired code leaves nothing half-created."""
 
-    token = models.CharField(max_length=64, unique=True)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    destination = models.CharField(max_length=254, unique=True)
-    full_name = models.CharField(max_length=255)
-    password_hash = models.CharField(max_length=256)
-    code_hash = models.CharField(max_length=128)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_count = models.PositiveSmallIntegerField(default=1)
-    last_sent_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(_("mã phiên đăng ký"), max_length=64, unique=True)
+    channel = models.CharField(_("kênh nhận mã"), max_length=8, choices=Channel.choices)
+    destination = models.CharField(_("nơi nhận mã"), max_length=254, unique=True)
+    full_name = models.CharField(_("họ và tên"), max_length=255)
+    password_hash = models.CharField(_("mật khẩu (đã băm)"), max_length=256)
+    code_hash = models.CharField(_("mã xác nhận (đã băm)"), max_length=128)
+    attempts = models.PositiveSmallIntegerField(_("số lần nhập mã"), default=0)
+    sent_count = models.PositiveSmallIntegerField(_("số lần đã gửi mã"), default=1)
+    last_sent_at = models.DateTimeField(_("gửi mã lần cuối lúc"))
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đăng ký tài khoản chờ xác nhận")
+        verbose_name_plural = _("đăng ký tài khoản chờ xác nhận")
 
     def __str__(self):
         return f"{self.channel}:{self.destination}"
@@ -145,13 +156,16 @@ class RoleAssignment(models.Model):
     """A staff role held at one office. What a role lets its holder do is decided in
     ``accounts.permissions`` and nowhere else."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
-    office = models.ForeignKey("offices.Office", on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(User, verbose_name=_("người dùng"), on_delete=models.CASCADE,
+                             related_name="role_assignments")
+    office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan"), on_delete=models.CASCADE,
+                               related_name="role_assignments")
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
     granted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, verbose_name=_("người phân công"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("phân công vai trò")

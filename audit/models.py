@@ -24,10 +24,12 @@ class AuditHead(models.Model):
     """One row per lane (its primary key is the lane's number): the hash and sequence number of the lane's
     last entry. Locked by every append to that lane."""
 
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS)
+    last_seq = models.BigIntegerField(_("số thứ tự cuối"), default=0)
+    last_hash = models.CharField(_("mã băm cuối"), max_length=64, default=GENESIS)
 
     class Meta:
+        verbose_name = _("đầu chuỗi nhật ký")
+        verbose_name_plural = _("đầu chuỗi nhật ký")
         constraints = [models.CheckConstraint(condition=models.Q(pk__gte=1), name="audit_head_lane_number")]
 
     def __str__(self):
@@ -40,14 +42,15 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(_("thời điểm"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("người thực hiện"))
-    actor_label = models.CharField(max_length=150, blank=True, default="")  # kept if the user is renamed
+    # kept if the user is renamed
+    actor_label = models.CharField(_("tên người thực hiện khi ghi"), max_length=150, blank=True, default="")
     action = models.CharField(_("hành động"), max_length=64)
-    target_type = models.CharField(max_length=64, blank=True, default="")
-    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_type = models.CharField(_("loại đối tượng"), max_length=64, blank=True, default="")
+    target_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True, default="")
     ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    details = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    prev_hash = models.CharField(_("mã băm của mục trước"), max_length=64)
+    entry_hash = models.CharField(_("mã băm của mục"), max_length=64, unique=True)
 
     class Meta:
         verbose_name = _("mục nhật ký kiểm toán")

@@ -55,7 +55,7 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("mã định danh công khai"), default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("số vụ việc"), max_length=40, unique=True)
     kind = models.CharField(_("loại việc"), max_length=16, choices=MatterKind.choices)
     field = models.CharField(_("lĩnh vực"), max_length=32, choices=CaseField.choices, default=CaseField.OTHER)
@@ -65,10 +65,10 @@ class Case(models.Model):
     office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan thụ lý"), on_delete=models.PROTECT,
                                related_name="cases")
     source = models.CharField(_("nguồn"), max_length=16, choices=CaseSource.choices, default=CaseSource.PAPER)
-    session = models.ForeignKey("reception_sessions.ReceptionSession", null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="cases")
-    registration = models.ForeignKey("scheduling.Registration", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="cases")
+    session = models.ForeignKey("reception_sessions.ReceptionSession", verbose_name=_("phiên tiếp công dân"),
+                                null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    registration = models.ForeignKey("scheduling.Registration", verbose_name=_("đăng ký tiếp"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="cases")
     split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="split_parts", verbose_name=_("tách từ vụ việc"))
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người xử lý"), null=True, blank=True,
@@ -100,20 +100,20 @@ class Case(models.Model):
     acceptance_due = models.DateField(_("hạn thụ lý"), null=True, blank=True)
     resolution_due = models.DateField(_("hạn giải quyết"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("đã báo cấp trên lúc"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tạo"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
     # Copied from the transition history when it is written (cases.services._history), never changed after:
     # when the case entered a final state, and when and how it left "classified" (the decision). The report
     # figures "as of a cut-off" read them in one scan instead of joining the transitions (docs/reports.md).
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    decision = models.CharField(max_length=16, blank=True, default="", editable=False)
+    closed_at = models.DateTimeField(_("kết thúc xử lý lúc"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("quyết định hướng xử lý lúc"), null=True, blank=True, editable=False)
+    decision = models.CharField(_("hướng xử lý"), max_length=16, blank=True, default="", editable=False)
     # The parties are denouncers: set once when the case is or becomes a denunciation (or descends from, or is
     # linked to, such a case) and NEVER cleared — reclassification, split, transfer and linking keep it
     # (docs/secrecy.md). ``cases.access.is_secret`` reads it.
     denouncer_secret = models.BooleanField(_("bảo mật người tố cáo"), default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -165,11 +165,14 @@ class Case(models.Model):
 class CaseCounter(models.Model):
     """The last number given per office and year (locked while numbering)."""
 
-    office = models.ForeignKey("offices.Office", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan"), on_delete=models.CASCADE,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("năm"))
+    last = models.PositiveIntegerField(_("số cuối đã cấp"), default=0)
 
     class Meta:
+        verbose_name = _("bộ đếm số vụ việc")
+        verbose_name_plural = _("bộ đếm số vụ việc")
         constraints = [models.UniqueConstraint(fields=["office", "year"], name="case_counter_unique")]
 
     def __str__(self):
@@ -180,16 +183,18 @@ class CaseParty(models.Model):
     """A citizen of the case. For a denunciation this IS the secret identity (Law on Denunciation 2018,
     art. 9 and 56): every identifying field is encrypted; matching uses ``id_number_index``."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    case = models.ForeignKey(Case, verbose_name=_("vụ việc"), on_delete=models.CASCADE,
+                             related_name="parties")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản công dân"), null=True,
+                             blank=True, on_delete=models.PROTECT, related_name="+")
     full_name = EncryptedTextField(_("họ và tên"), blank=True, default="")
     address = EncryptedTextField(_("địa chỉ"), blank=True, default="")
     id_number = EncryptedTextField(_("số giấy tờ"), blank=True, default="")
     contact = EncryptedTextField(_("liên hệ"), blank=True, default="")
-    id_number_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    id_number_index = models.CharField(_("chỉ mục tra cứu số giấy tờ"), max_length=64, blank=True, default="",
+                                       db_index=True, editable=False)
     is_representative = models.BooleanField(_("người đại diện"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
     class Meta:
         verbose_name = _("công dân của vụ việc")
@@ -201,17 +206,21 @@ class CaseParty(models.Model):
 
 
 class CaseTransition(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=16, blank=True, default="")
-    to_state = models.CharField(max_length=16)
-    action = models.CharField(max_length=32, default="")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                           related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    note = EncryptedTextField(blank=True, default="")  # free text: may tell a denunciation's content
-    document_number = models.CharField(max_length=64, blank=True, default="")
+    case = models.ForeignKey(Case, verbose_name=_("vụ việc"), on_delete=models.CASCADE,
+                             related_name="transitions")
+    from_state = models.CharField(_("trạng thái trước"), max_length=16, blank=True, default="")
+    to_state = models.CharField(_("trạng thái sau"), max_length=16)
+    action = models.CharField(_("thao tác"), max_length=32, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    # free text: may tell a denunciation's content
+    note = EncryptedTextField(_("ghi chú"), blank=True, default="")
+    document_number = models.CharField(_("số văn bản"), max_length=64, blank=True, default="")
 
     class Meta:
+        verbose_name = _("bước xử lý vụ việc")
+        verbose_name_plural = _("bước xử lý vụ việc")
         ordering = ["at", "pk"]
 
     def __str__(self):
@@ -221,15 +230,19 @@ class CaseTransition(models.Model):
 class DeadlineExtension(models.Model):
     """A written decision extending a denunciation's resolution (gia hạn giải quyết tố cáo)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
-    ordinal = models.PositiveSmallIntegerField()
+    case = models.ForeignKey(Case, verbose_name=_("vụ việc"), on_delete=models.CASCADE,
+                             related_name="extensions")
+    ordinal = models.PositiveSmallIntegerField(_("lần gia hạn"))
     decision_number = models.CharField(_("số quyết định"), max_length=64)
     decided_on = models.DateField(_("ngày quyết định"))
     days = models.PositiveSmallIntegerField(_("số ngày gia hạn"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người ghi nhận"),
+                           on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("gia hạn giải quyết")
+        verbose_name_plural = _("gia hạn giải quyết")
         ordering = ["ordinal"]
         constraints = [
             models.UniqueConstraint(fields=["case", "ordinal"], name="case_extension_ordinal_unique"),
@@ -249,18 +262,21 @@ def case_document_path(instance, filename):
 class CaseDocument(models.Model):
     """A file of the case. For a denunciation the stored bytes are Fernet-encrypted (``encrypted``)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to=case_document_path, max_length=255)
-    original_name = EncryptedTextField(blank=True, default="")
-    content_type = models.CharField(max_length=100, blank=True, default="")
-    size = models.PositiveIntegerField(default=0)
-    encrypted = models.BooleanField(default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    public_id = models.UUIDField(_("mã định danh công khai"), default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("vụ việc"), on_delete=models.CASCADE,
+                             related_name="documents")
+    file = models.FileField(_("tệp"), upload_to=case_document_path, max_length=255)
+    original_name = EncryptedTextField(_("tên tệp gốc"), blank=True, default="")
+    content_type = models.CharField(_("định dạng tệp"), max_length=100, blank=True, default="")
+    size = models.PositiveIntegerField(_("dung lượng (byte)"), default=0)
+    encrypted = models.BooleanField(_("đã mã hóa"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tải lên"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("tài liệu của vụ việc")
+        verbose_name_plural = _("tài liệu của vụ việc")
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self):

@@ -48,22 +48,24 @@ class Minutes(models.Model):
     sites = models.JSONField(_("các điểm cầu"), default=list, blank=True)
     participants = models.JSONField(_("thành phần tham dự"), default=list, blank=True)
     notes = EncryptedTextField(_("diễn biến, ghi chú"), blank=True, default="")
-    versions = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    versions = models.JSONField(_("phiên bản từng mục"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tạo"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
     finalized_at = models.DateTimeField(_("khóa lúc"), null=True, blank=True)
-    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
-    sha256 = models.CharField(max_length=64, blank=True, default="")
+    finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người khóa"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64, blank=True, default="")
     paper_scan = models.FileField(_("bản quét biên bản giấy"), upload_to="minutes/scans/%Y/%m/", blank=True)
-    paper_scan_sha256 = models.CharField(max_length=64, blank=True, default="")
-    paper_scan_content_type = models.CharField(max_length=32, blank=True, default="")
-    paper_scan_uploaded_at = models.DateTimeField(null=True, blank=True)
-    paper_scan_encrypted = models.BooleanField(default=False, editable=False)
-    paper_scan_uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                               on_delete=models.SET_NULL, related_name="+")
+    paper_scan_sha256 = models.CharField(_("mã băm SHA-256 của bản quét"), max_length=64, blank=True,
+                                         default="")
+    paper_scan_content_type = models.CharField(_("định dạng bản quét"), max_length=32, blank=True, default="")
+    paper_scan_uploaded_at = models.DateTimeField(_("tải bản quét lên lúc"), null=True, blank=True)
+    paper_scan_encrypted = models.BooleanField(_("bản quét đã mã hóa"), default=False, editable=False)
+    paper_scan_uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL,
+                                               verbose_name=_("người tải bản quét lên"), null=True,
+                                               blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("biên bản tiếp công dân")
@@ -85,12 +87,13 @@ class CitizenSection(models.Model):
     """One citizen received in the session (phần ghi của một công dân). Personal data and content are
     encrypted at rest (a denouncer's identity and a denunciation's content are secret)."""
 
-    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="sections")
-    ordinal = models.PositiveSmallIntegerField()
-    registration = models.ForeignKey("scheduling.Registration", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="minutes_sections")
-    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="minutes_sections",
+    minutes = models.ForeignKey(Minutes, verbose_name=_("biên bản"), on_delete=models.CASCADE,
+                                related_name="sections")
+    ordinal = models.PositiveSmallIntegerField(_("thứ tự"))
+    registration = models.ForeignKey("scheduling.Registration", verbose_name=_("đăng ký tiếp"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="minutes_sections")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản công dân"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="minutes_sections",
                                 help_text=_("Tài khoản công dân (để công dân xác nhận biên bản)."))
     citizen_name = EncryptedTextField(_("họ và tên công dân"), blank=True, default="")
     citizen_address = EncryptedTextField(_("địa chỉ"), blank=True, default="")
@@ -103,7 +106,7 @@ class CitizenSection(models.Model):
     documents_handed_over = EncryptedJSONField(_("tài liệu công dân cung cấp"), default=list, blank=True)
     leader_answer = EncryptedTextField(_("ý kiến trả lời của lãnh đạo"), blank=True, default="")
     conclusions = EncryptedTextField(_("thông báo kết luận"), blank=True, default="")
-    versions = models.JSONField(default=dict, blank=True)
+    versions = models.JSONField(_("phiên bản từng mục"), default=dict, blank=True)
     citizen_confirmed_at = models.DateTimeField(_("công dân xác nhận lúc"), null=True, blank=True)
     citizen_confirmed_via = models.CharField(_("công dân xác nhận qua"), max_length=16, blank=True, default="",
                                              choices=ConfirmationWay.choices)
@@ -111,7 +114,7 @@ class CitizenSection(models.Model):
     # The citizen is a denouncer: set once (recorded as a denunciation, or its case is or becomes one) and
     # never cleared (docs/secrecy.md). ``minutes.access.section_is_secret`` reads it.
     denouncer_secret = models.BooleanField(_("bảo mật người tố cáo"), default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("phần ghi của công dân")
@@ -139,19 +142,23 @@ class MinutesRevision(models.Model):
     the stored value when it differs from the submission (a merge). ``version`` is the field's version
     after this save: per (minutes, section, field) the versions are 1, 2, 3, … in save order."""
 
-    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="revisions")
-    section = models.ForeignKey(CitizenSection, null=True, blank=True, on_delete=models.CASCADE,
+    minutes = models.ForeignKey(Minutes, verbose_name=_("biên bản"), on_delete=models.CASCADE,
                                 related_name="revisions")
-    field = models.CharField(max_length=32)
-    base_version = models.PositiveIntegerField()
-    version = models.PositiveIntegerField()
-    outcome = models.CharField(max_length=8, choices=RevisionOutcome.choices)
-    text = EncryptedTextField(blank=True, default="")
-    result = EncryptedTextField(blank=True, default="")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    section = models.ForeignKey(CitizenSection, verbose_name=_("phần ghi của công dân"), null=True,
+                                blank=True, on_delete=models.CASCADE, related_name="revisions")
+    field = models.CharField(_("mục được sửa"), max_length=32)
+    base_version = models.PositiveIntegerField(_("sửa từ phiên bản"))
+    version = models.PositiveIntegerField(_("phiên bản"))
+    outcome = models.CharField(_("kết quả"), max_length=8, choices=RevisionOutcome.choices)
+    text = EncryptedTextField(_("nội dung gửi lên"), blank=True, default="")
+    result = EncryptedTextField(_("nội dung được lưu"), blank=True, default="")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người sửa"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("lần sửa biên bản")
+        verbose_name_plural = _("lần sửa biên bản")
         ordering = ["minutes", "pk"]
         indexes = [models.Index(fields=["minutes", "section", "field", "version"])]
 
@@ -162,15 +169,20 @@ class MinutesRevision(models.Model):
 class MinutesAddendum(models.Model):
     """Biên bản bổ sung: after the minutes are locked, corrections are appended, never edited in."""
 
-    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="addenda")
-    section = models.ForeignKey(CitizenSection, null=True, blank=True, on_delete=models.CASCADE,
+    minutes = models.ForeignKey(Minutes, verbose_name=_("biên bản"), on_delete=models.CASCADE,
                                 related_name="addenda")
-    text = EncryptedTextField()
-    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the minutes' hash, the text and the time")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now, editable=False)
+    section = models.ForeignKey(CitizenSection, verbose_name=_("phần ghi của công dân"), null=True,
+                                blank=True, on_delete=models.CASCADE, related_name="addenda")
+    text = EncryptedTextField(_("nội dung bổ sung"))
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64,
+                              help_text=_("SHA-256 của mã băm biên bản, nội dung bổ sung và thời điểm lập."))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người lập"), null=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("thời điểm"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("biên bản bổ sung")
+        verbose_name_plural = _("biên bản bổ sung")
         ordering = ["minutes", "at", "pk"]
 
     def __str__(self):

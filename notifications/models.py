@@ -12,22 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"),
+                                  on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("loại"), max_length=64)
     title = models.CharField(_("tiêu đề"), max_length=255)
     body = models.TextField(_("nội dung"), blank=True, default="")
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="notifications")
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    case = models.ForeignKey("cases.Case", verbose_name=_("vụ việc"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="notifications")
+    dedupe_key = models.CharField(_("khóa chống trùng"), max_length=200, unique=True)
     # What the notice is about (any model) and where to open it: the inbox links to ``url``.
-    target_type = models.CharField(max_length=64, blank=True, default="")
-    target_id = models.CharField(max_length=64, blank=True, default="")
-    url = models.CharField(max_length=300, blank=True, default="")
+    target_type = models.CharField(_("loại đối tượng"), max_length=64, blank=True, default="")
+    target_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True, default="")
+    url = models.CharField(_("đường dẫn"), max_length=300, blank=True, default="")
     # Set when the notice went out in a daily digest (its preference was "digest").
-    digest = models.ForeignKey("notifications.Delivery", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="digested")
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey("notifications.Delivery", verbose_name=_("bản tin tổng hợp"), null=True,
+                               blank=True, on_delete=models.SET_NULL, related_name="digested")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("thông báo")
@@ -49,11 +50,14 @@ class NotificationPreference(models.Model):
     """How one person wants one category of notices (notifications.kinds): inbox only, SMS, e-mail or the
     daily digest. No row = ``kinds.DEFAULT_CHANNEL``."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
-    category = models.CharField(max_length=32)
-    channel = models.CharField(max_length=8)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người dùng"), on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    category = models.CharField(_("nhóm thông báo"), max_length=32)
+    channel = models.CharField(_("kênh nhận"), max_length=8)
 
     class Meta:
+        verbose_name = _("tùy chọn nhận thông báo")
+        verbose_name_plural = _("tùy chọn nhận thông báo")
         constraints = [models.UniqueConstraint(fields=["user", "category"], name="notification_pref_unique")]
 
     def __str__(self):
@@ -74,20 +78,22 @@ class Delivery(models.Model):
     A sender first CLAIMS the row (``pending`` → ``sending`` under ``SELECT … FOR UPDATE SKIP LOCKED``,
     committed) and only then sends; a retried or concurrent task finds it claimed or sent and sends nothing."""
 
-    key = models.CharField(max_length=120, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
-    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="deliveries")
-    channel = models.CharField(max_length=8)
-    destination = models.CharField(max_length=254, blank=True, default="")
-    subject = models.CharField(max_length=255, blank=True, default="")
-    body = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(_("khóa chống gửi trùng"), max_length=120, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhận"), on_delete=models.CASCADE,
+                             related_name="deliveries")
+    notification = models.ForeignKey(Notification, verbose_name=_("thông báo"), null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("kênh gửi"), max_length=8)
+    destination = models.CharField(_("nơi nhận"), max_length=254, blank=True, default="")
+    subject = models.CharField(_("tiêu đề"), max_length=255, blank=True, default="")
+    body = models.TextField(_("nội dung tin"), blank=True, default="")
+    status = models.CharField(_("trạng thái"), max_length=8, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    error = models.CharField(_("thông báo lỗi"), max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("nhận gửi lúc"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("lúc gửi"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lượt gửi tin")

@@ -40,7 +40,7 @@ class Office(models.Model):
         "self", verbose_name=_("cơ quan cấp trên"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(max_length=255, unique=True, editable=False)
+    path = models.CharField(_("đường dẫn phân cấp"), max_length=255, unique=True, editable=False)
     admin_unit_code = models.CharField(
         _("mã đơn vị hành chính"), max_length=8, blank=True, default="",
         help_text=_("Mã tỉnh (2 chữ số) hoặc mã xã (5 chữ số) theo danh mục đơn vị hành chính."),
@@ -59,10 +59,11 @@ class Office(models.Model):
     reception_hours = models.TextField(
         _("thời gian tiếp công dân"), max_length=1000, blank=True, default="",
         help_text=_("Ví dụ: Sáng thứ Hai đến thứ Sáu, 7 giờ 30 – 11 giờ 30; lãnh đạo tiếp định kỳ ngày 15 hằng tháng."))
-    search_text = models.CharField(max_length=600, blank=True, default="", editable=False, db_index=True)
+    search_text = models.CharField(_("chuỗi tìm kiếm"), max_length=600, blank=True, default="",
+                                   editable=False, db_index=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("cơ quan tiếp công dân")

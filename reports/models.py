@@ -37,21 +37,22 @@ class Report(models.Model):
                               default=ReportStatus.DRAFT)
     number = models.CharField(_("số văn bản"), max_length=64, blank=True, default="")
     # Ad-hoc: the case asked about (never its summary or parties), who asked and what.
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    case = models.ForeignKey("cases.Case", verbose_name=_("vụ việc"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người yêu cầu"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
     request_text = models.TextField(_("nội dung yêu cầu"), blank=True, default="")
     assessment = models.TextField(_("đánh giá, nhận xét"), blank=True, default="")
     difficulties = models.TextField(_("khó khăn, vướng mắc"), blank=True, default="")
     proposals = models.TextField(_("đề xuất, kiến nghị"), blank=True, default="")
-    figures = models.JSONField(default=dict, blank=True)  # the draft's last computed figures
-    figures_at = models.DateTimeField(null=True, blank=True)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    figures = models.JSONField(_("số liệu"), default=dict, blank=True)  # the draft's last computed figures
+    figures_at = models.DateTimeField(_("tính số liệu lúc"), null=True, blank=True)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người lập"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người duyệt"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("báo cáo")
@@ -72,16 +73,18 @@ class Report(models.Model):
 class ReportVersion(models.Model):
     """One submission: the frozen snapshot (figures, texts, signer) and the SHA-256 of its canonical form."""
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="versions")
-    ordinal = models.PositiveSmallIntegerField()
-    snapshot = models.JSONField()
-    sha256 = models.CharField(max_length=64)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField()
-    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    returned_at = models.DateTimeField(null=True, blank=True)
-    return_reason = models.TextField(blank=True, default="")
+    report = models.ForeignKey(Report, verbose_name=_("báo cáo"), on_delete=models.PROTECT,
+                               related_name="versions")
+    ordinal = models.PositiveSmallIntegerField(_("lần gửi"))
+    snapshot = models.JSONField(_("nội dung đã chốt"))
+    sha256 = models.CharField(_("mã băm SHA-256"), max_length=64)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người gửi"),
+                                     on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("gửi lúc"))
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người trả lại"), null=True,
+                                    blank=True, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField(_("trả lại lúc"), null=True, blank=True)
+    return_reason = models.TextField(_("lý do trả lại"), blank=True, default="")
 
     class Meta:
         verbose_name = _("phiên bản báo cáo")

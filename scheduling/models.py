@@ -40,10 +40,10 @@ class ReceptionPlan(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(_("thời lượng mỗi lượt (phút)"), default=30)
     slot_capacity = models.PositiveSmallIntegerField(_("số người mỗi lượt"), default=1)
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tạo"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     class Meta:
         verbose_name = _("lịch tiếp định kỳ")
@@ -63,12 +63,16 @@ class ReceptionPlan(models.Model):
 class PlanSite(models.Model):
     """A site (điểm cầu) connected to every session of the plan, besides the host office."""
 
-    plan = models.ForeignKey(ReceptionPlan, on_delete=models.CASCADE, related_name="sites")
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="+")
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    plan = models.ForeignKey(ReceptionPlan, verbose_name=_("lịch tiếp định kỳ"), on_delete=models.CASCADE,
+                             related_name="sites")
+    office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan"), on_delete=models.PROTECT,
+                               related_name="+")
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người phụ trách"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = _("điểm cầu của lịch tiếp")
+        verbose_name_plural = _("điểm cầu của lịch tiếp")
         constraints = [models.UniqueConstraint(fields=["plan", "office"], name="plan_site_unique")]
 
     def __str__(self):
@@ -83,13 +87,15 @@ class EngagementSource(models.TextChoices):
 class LeaderEngagement(models.Model):
     """Another engagement in a leader's calendar. None may fall on a periodic reception day."""
 
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagements")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lãnh đạo"), on_delete=models.CASCADE,
+                               related_name="engagements")
     title = models.CharField(_("nội dung"), max_length=255)
     starts_at = models.DateTimeField(_("bắt đầu"))
     ends_at = models.DateTimeField(_("kết thúc"))
-    source = models.CharField(max_length=8, choices=EngagementSource.choices, default=EngagementSource.MANUAL)
-    external_uid = models.CharField(max_length=255, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("nguồn"), max_length=8, choices=EngagementSource.choices,
+                              default=EngagementSource.MANUAL)
+    external_uid = models.CharField(_("mã lịch bên ngoài (UID)"), max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("lịch công tác khác")
@@ -136,33 +142,34 @@ class Registration(models.Model):
     ``slot_starts_at``/``slot_ends_at`` copy the slot's window for that constraint.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    session = models.ForeignKey("reception_sessions.ReceptionSession", on_delete=models.PROTECT,
-                                related_name="registrations")
-    slot = models.ForeignKey("reception_sessions.SessionSlot", on_delete=models.PROTECT,
-                             related_name="registrations")
-    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    public_id = models.UUIDField(_("mã định danh công khai"), default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey("reception_sessions.ReceptionSession", verbose_name=_("phiên tiếp công dân"),
+                                on_delete=models.PROTECT, related_name="registrations")
+    slot = models.ForeignKey("reception_sessions.SessionSlot", verbose_name=_("lượt tiếp"),
+                             on_delete=models.PROTECT, related_name="registrations")
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("công dân"),
+                                on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(_("trạng thái"), max_length=16, choices=RegistrationStatus.choices)
-    slot_starts_at = models.DateTimeField()
-    slot_ends_at = models.DateTimeField()
+    slot_starts_at = models.DateTimeField(_("lượt tiếp bắt đầu"))
+    slot_ends_at = models.DateTimeField(_("lượt tiếp kết thúc"))
     matter_kind = models.CharField(_("loại việc"), max_length=16, choices=MatterKind.choices)
     matter_summary = EncryptedTextField(_("tóm tắt nội dung"))
     people_count = models.PositiveSmallIntegerField(_("số người"), default=1)
     representatives = models.JSONField(_("người đại diện"), default=list, blank=True)
-    cancel_reason = models.CharField(max_length=255, blank=True, default="")
-    join_nonce = models.CharField(max_length=32, default=new_join_nonce)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    attended_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("lý do hủy"), max_length=255, blank=True, default="")
+    join_nonce = models.CharField(_("mã tham gia"), max_length=32, default=new_join_nonce)
+    created_at = models.DateTimeField(_("đăng ký lúc"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("xác nhận lúc"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
+    attended_at = models.DateTimeField(_("tham dự lúc"), null=True, blank=True)
     # When each reminder was dealt with (sent, or passed over because its time had gone by); NULL = not yet.
-    reminder_24h_at = models.DateTimeField(null=True, blank=True)
-    reminder_24h_sent = models.BooleanField(default=False)
-    reminder_1h_at = models.DateTimeField(null=True, blank=True)
-    notified_sequence = models.PositiveIntegerField(default=0)
+    reminder_24h_at = models.DateTimeField(_("nhắc trước 24 giờ lúc"), null=True, blank=True)
+    reminder_24h_sent = models.BooleanField(_("đã gửi nhắc trước 24 giờ"), default=False)
+    reminder_1h_at = models.DateTimeField(_("nhắc trước 1 giờ lúc"), null=True, blank=True)
+    notified_sequence = models.PositiveIntegerField(_("lần thay đổi đã báo cho công dân"), default=0)
     # The citizen is a denouncer for this matter: set once (registered as a denunciation, or a case opened from
     # it is or becomes one) and never cleared (docs/secrecy.md).
-    denouncer_secret = models.BooleanField(default=False, editable=False)
+    denouncer_secret = models.BooleanField(_("bảo mật người tố cáo"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("đăng ký tiếp")

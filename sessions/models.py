@@ -53,7 +53,7 @@ class ReceptionSession(models.Model):
     """One reception occurrence. ``public_id`` is the stable identity outside (URLs, iCal UID);
     ``sequence`` grows with every public change (iCal SEQUENCE, reminder re-sends)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("mã định danh công khai"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("hình thức"), max_length=16, choices=SessionKind.choices)
     status = models.CharField(_("trạng thái"), max_length=16, choices=SessionStatus.choices,
                               default=SessionStatus.PLANNED)
@@ -62,9 +62,9 @@ class ReceptionSession(models.Model):
     # Required (issue 11): without a host nobody has the host's controls in the room.
     host = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lãnh đạo chủ trì"),
                              on_delete=models.PROTECT, related_name="hosted_sessions")
-    plan = models.ForeignKey("scheduling.ReceptionPlan", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="sessions")
-    occurrence_date = models.DateField(
+    plan = models.ForeignKey("scheduling.ReceptionPlan", verbose_name=_("lịch tiếp định kỳ"), null=True,
+                             blank=True, on_delete=models.PROTECT, related_name="sessions")
+    occurrence_date = models.DateField(_("ngày theo lịch định kỳ"),
         null=True, blank=True, help_text=_("Ngày theo lịch định kỳ trước khi dời do ngày nghỉ (khóa định danh)."),
     )
     title = models.CharField(_("tiêu đề"), max_length=255)
@@ -80,10 +80,11 @@ class ReceptionSession(models.Model):
     published_at = models.DateTimeField(_("ngày công bố"), null=True, blank=True)
     late_publication_reason = models.TextField(_("lý do công bố muộn"), blank=True, default="")
     status_reason = models.TextField(_("lý do hoãn/hủy"), blank=True, default="")
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces")
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    replaced_by = models.ForeignKey("self", verbose_name=_("được thay bằng phiên"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="replaces")
+    sequence = models.PositiveIntegerField(_("số lần thay đổi đã công bố"), default=0)
+    created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("thời điểm cập nhật"), auto_now=True)
 
     objects = ReceptionSessionQuerySet.as_manager()
 
@@ -114,11 +115,13 @@ class ReceptionSession(models.Model):
 class SessionSite(models.Model):
     """A connected site (điểm cầu) of a session, with the staff member responsible for it there."""
 
-    session = models.ForeignKey(ReceptionSession, on_delete=models.CASCADE, related_name="sites")
-    office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, related_name="session_sites")
-    is_host = models.BooleanField(default=False)
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="responsible_sites")
+    session = models.ForeignKey(ReceptionSession, verbose_name=_("phiên tiếp công dân"),
+                                on_delete=models.CASCADE, related_name="sites")
+    office = models.ForeignKey("offices.Office", verbose_name=_("cơ quan"), on_delete=models.PROTECT,
+                               related_name="session_sites")
+    is_host = models.BooleanField(_("điểm cầu chủ trì"), default=False)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người phụ trách"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="responsible_sites")
 
     class Meta:
         verbose_name = _("điểm cầu")
@@ -136,15 +139,18 @@ class SessionSlot(models.Model):
     """A registration slot: a time window of a session with its capacity. ``confirmed_count`` is kept in the
     same transaction as the registrations it counts, and the database refuses it above ``capacity``."""
 
-    session = models.ForeignKey(ReceptionSession, on_delete=models.CASCADE, related_name="slots")
-    index = models.PositiveSmallIntegerField()
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    capacity = models.PositiveSmallIntegerField()
-    confirmed_count = models.PositiveSmallIntegerField(default=0)
-    waitlist_count = models.PositiveSmallIntegerField(default=0)
+    session = models.ForeignKey(ReceptionSession, verbose_name=_("phiên tiếp công dân"),
+                                on_delete=models.CASCADE, related_name="slots")
+    index = models.PositiveSmallIntegerField(_("thứ tự"))
+    starts_at = models.DateTimeField(_("bắt đầu"))
+    ends_at = models.DateTimeField(_("kết thúc"))
+    capacity = models.PositiveSmallIntegerField(_("số chỗ"))
+    confirmed_count = models.PositiveSmallIntegerField(_("số người đã xác nhận"), default=0)
+    waitlist_count = models.PositiveSmallIntegerField(_("số người trong danh sách chờ"), default=0)
 
     class Meta:
+        verbose_name = _("lượt tiếp")
+        verbose_name_plural = _("lượt tiếp")
         ordering = ["session", "index"]
         constraints = [
             models.UniqueConstraint(fields=["session", "index"], name="slot_unique_index"),
@@ -160,16 +166,19 @@ class SessionSlot(models.Model):
 class SessionEvent(models.Model):
     """The session's history: every change, who made it, and why."""
 
-    session = models.ForeignKey(ReceptionSession, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
-    kind = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=16, blank=True, default="")
-    to_status = models.CharField(max_length=16, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
+    session = models.ForeignKey(ReceptionSession, verbose_name=_("phiên tiếp công dân"),
+                                on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("loại sự kiện"), max_length=32)
+    from_status = models.CharField(_("trạng thái trước"), max_length=16, blank=True, default="")
+    to_status = models.CharField(_("trạng thái sau"), max_length=16, blank=True, default="")
+    data = models.JSONField(_("dữ liệu"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("lịch sử phiên tiếp")
+        verbose_name_plural = _("lịch sử phiên tiếp")
         ordering = ["at", "pk"]
 
     def __str__(self):
