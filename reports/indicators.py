@@ -209,7 +209,12 @@ def _case_rows(within, period: Period, start: datetime, stop: datetime):
     aggregates["resolved_on_time"] = Count("pk", filter=concluded & (Q(resolution_due__isnull=True)
                                                                     | Q(concluded_on__lte=F("resolution_due"))))
     aggregates["resolved_late"] = Count("pk", filter=concluded & Q(concluded_on__gt=F("resolution_due")))
-    rows = (Case.objects.filter(within("office"), received_on__lte=period.end)
+    # A case received before the period and closed before it counts in no figure (every filter above asks
+    # for one of these): leaving it out of the aggregation spares its ~35 filters (a quarter of the cases
+    # of a national year).
+    counts_somewhere = (in_period | Q(closed_at__isnull=True) | Q(closed_at__gte=start) | Q(decided_at__gte=start)
+                        | Q(concluded_on__gte=period.start))
+    rows = (Case.objects.filter(within("office"), counts_somewhere, received_on__lte=period.end)
             .order_by().values("office_id").annotate(**aggregates))
     for row in rows:
         yield row.pop("office_id"), row
