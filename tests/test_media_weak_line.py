@@ -32,7 +32,7 @@ from tests.tools.udp_impair import Direction, Line
 from tests.weak_line import ImpairedClient, LineClient, audio_delivery, browser_like_opus
 
 RATE_BPS, DELAY, LOSS = 300_000, 0.100, 0.02  # 300 kbit/s, 100 ms each way (200 ms RTT), 2 % each way
-SETTLED = 6.0  # seconds without a level change: the citizen's level has settled
+SETTLED = 10.0  # seconds without a level change (> 2 s to decide + 3 s between steps + reports): settled
 WINDOW = 20.0  # seconds of media measured in phase 1 (1000 audio frames per pair)
 TIMEOUT = 60.0  # generous: the machine is shared
 
@@ -113,6 +113,7 @@ async def scenario(base, line, host, provincial, central, citizen, others, every
                  if a is not b and citizen in (a, b)}
         video = {(a.name, b.name): a.probes[(b.pid, "video")] for a in others for b in everyone if a is not b}
         window_start, levels_before = time.monotonic(), len(citizen.levels())
+        figures["line before the window"] = line.stats()
         await asyncio.sleep(WINDOW)
         audio = {pair: audio_delivery(since(probe, window_start)) for pair, probe in pairs.items()}
         figures["phase 1 audio"] = {f"{a}->{b}": (round(v["ratio"], 3), round(v["max_gap_ms"])) for (b, a), v in audio.items()}
