@@ -119,6 +119,8 @@ async def scenario(base, line, host, provincial, central, citizen, others, every
         figures["phase 1 audio"] = {f"{a}->{b}": (round(v["ratio"], 3), round(v["max_gap_ms"])) for (b, a), v in audio.items()}
         figures["phase 1 citizen levels"] = citizen.levels()[levels_before:]
         figures["phase 1 line"] = line.stats()
+        figures["phase 1 reordered at the citizen"] = {b.name: citizen.probes[(b.pid, "audio")].passthrough.late
+                                                       for b in others}
         for (receiver, sender), delivery in audio.items():
             assert delivery["ratio"] >= 0.95, f"{sender} -> {receiver}: {delivery}"
             assert delivery["max_gap_ms"] <= 400, f"{sender} -> {receiver}: {delivery}"

@@ -57,6 +57,7 @@ class EncodedProbe:
         self.kind, self.ended = kind, False
         self.stamps: list[tuple[int, float]] = []
         self.keyframes = 0
+        self.passthrough = None  # audio: its ``late`` counts packets dropped as reordered or repeated
 
         def on_frame(codec, frame):
             self.stamps.append((frame.timestamp, time.monotonic()))
@@ -67,7 +68,7 @@ class EncodedProbe:
         if kind == "audio":  # a browser's NetEq conceals a lost packet; aiortc's buffer would lose a second one
             from media.router import AudioPassThrough
 
-            receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
+            self.passthrough = receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
 
     @property
     def frames(self) -> int:

@@ -101,6 +101,7 @@ class _Socket:
         self.on_datagram = on_datagram  # (data, addr, arrived: monotonic seconds)
         self.sock: socket.socket | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.send_errors = 0
 
     def open(self, host: str, port: int = 0) -> None:
         self.loop = asyncio.get_running_loop()
@@ -131,8 +132,10 @@ class _Socket:
 
     def sendto(self, data: bytes, to) -> None:
         if self.sock is not None:
-            with contextlib.suppress(OSError):  # a full buffer or a closed peer: the packet is lost
+            try:
                 self.sock.sendto(data, to)
+            except OSError:  # a full buffer or a closed peer: the packet is lost (counted)
+                self.send_errors += 1
 
     def close(self) -> None:
         if self.sock is not None:
@@ -246,8 +249,12 @@ class Line:
             self.drop(pc_id)
 
     def stats(self) -> dict:
-        return {name: {"sent": d.sent, "lost": d.lost, "dropped": d.dropped, "bytes": d.bytes}
-                for name, d in (("up", self.up), ("down", self.down))}
+        stats = {name: {"sent": d.sent, "lost": d.lost, "dropped": d.dropped, "bytes": d.bytes}
+                 for name, d in (("up", self.up), ("down", self.down))}
+        errors = sum(end.send_errors for link in self.links.values() for end in (link.near, link.far) if end)
+        if errors:
+            stats["send errors"] = errors
+        return stats
 
 
 async def _main(args) -> None:
