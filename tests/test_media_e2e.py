@@ -53,7 +53,23 @@ class MediaClient:
         return greeting
 
     async def send(self, frame: dict) -> None:
-        await self.ws.send(json.dumps(frame))
+        await self.ws.send(json.dumps(await self.outgoing(frame)))
+
+    # Hooks for a subclass (tests/weak_line.py): what goes out and comes in, what is published, what probes.
+    async def outgoing(self, frame: dict) -> dict:
+        return frame
+
+    async def incoming(self, frame: dict) -> dict:
+        return frame
+
+    def on_frame(self, frame: dict) -> None:
+        """Any other frame the client acts on (e.g. ``media.uplink``)."""
+
+    def tracks(self) -> list:
+        return [ToneTrack(TONES[self.colour]), ColourTrack(self.colour)]
+
+    def new_probe(self, pc: RTCPeerConnection, track):
+        return TrackProbe(track)
 
     async def read(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
@@ -61,7 +77,7 @@ class MediaClient:
 
     async def _read(self) -> None:
         async for raw in self.ws:
-            frame = json.loads(raw)
+            frame = await self.incoming(json.loads(raw))
             self.frames.append(frame)
             if frame["type"] == "welcome" and frame.get("resumed") and "publish" not in self.pcs:
                 self.tasks.append(asyncio.create_task(self.publish()))  # back with no media: offer again
@@ -74,6 +90,8 @@ class MediaClient:
                 self.tasks.append(asyncio.create_task(self.on_offer(frame)))
             elif frame["type"] == "rtc.answer" and frame.get("pc") == "publish":
                 await self.pcs["publish"].setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
+            else:
+                self.on_frame(frame)
             for predicate, future in list(self.waiters):
                 if not future.done() and predicate(frame):
                     future.set_result(frame)
@@ -94,8 +112,8 @@ class MediaClient:
         if old is not None:
             await old.close()
         pc = self.pcs["publish"] = RTCPeerConnection(self.config)
-        pc.addTrack(ToneTrack(TONES[self.colour]))
-        pc.addTrack(ColourTrack(self.colour))
+        for track in self.tracks():
+            pc.addTrack(track)
         await pc.setLocalDescription(await pc.createOffer())
         await self.send({"type": "rtc.offer", "pc": "publish", "sdp": pc.localDescription.sdp})
 
@@ -112,7 +130,7 @@ class MediaClient:
             old_probe = self.probes.get((publisher, track.kind))
             if old_probe is not None:
                 old_probe.stop()
-            self.probes[(publisher, track.kind)] = TrackProbe(track)
+            self.probes[(publisher, track.kind)] = self.new_probe(pc, track)
 
         await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
         await pc.setLocalDescription(await pc.createAnswer())

@@ -3,7 +3,7 @@ times, and the impairing relay's direction (tests/tools/udp_impair.py) on its ow
 
 from __future__ import annotations
 
-from media.netwatch import AUDIO, FLOOR, FULL, LineWatch, Thresholds, UplinkWatch
+from media.netwatch import AUDIO, FLOOR, FULL, LineWatch, LossCounter, Thresholds, UplinkWatch
 from media.router import AudioPassThrough
 from media.weaklines import featured
 from tests.tools.udp_impair import Direction
@@ -88,6 +88,22 @@ def test_an_uplink_has_two_levels_and_rtt_alone_degrades():
     watch = UplinkWatch(Thresholds())
     changes = run(watch, 0, 15, loss=0.0, rtt=1.5)
     assert [level for _, level in changes] == [FLOOR]
+
+
+def test_an_uplink_loss_sample_covers_enough_packets_to_mean_something():
+    from types import SimpleNamespace
+
+    stream = SimpleNamespace(max_seq=None, cycles=0, base_seq=0, packets_received=0)
+    counter = LossCounter(min_expected=50)
+    assert counter.sample(stream) is None  # nothing received yet
+    stream.max_seq, stream.packets_received = 9, 10
+    assert counter.sample(stream) is None  # the first look
+    stream.max_seq, stream.packets_received = 24, 23  # one of 15 lost (a second of a picture): 7 %, too few
+    assert counter.sample(stream) is None
+    stream.max_seq, stream.packets_received = 59, 59  # one of 50 lost, counted from the same look
+    assert counter.sample(stream) == 1 / 50
+    stream.max_seq, stream.packets_received = 109, 99  # the next 50: 10 lost
+    assert counter.sample(stream) == 10 / 50
 
 
 def test_the_featured_picture_is_the_floor_holders_else_the_hosts():

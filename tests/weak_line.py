@@ -18,12 +18,10 @@ import asyncio
 import fractions
 import time
 
-import av
-from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import VIDEO_CLOCK_RATE
 
 import media.weaklines  # noqa: F401  (aioice consent with retransmissions, as browsers tolerate a slow answer)
-from tests.media_clients import TONES, ColourTrack, ToneTrack, TrackProbe
+from tests.media_clients import TONES, ColourTrack, ToneTrack
 from tests.test_media_e2e import MediaClient
 from tests.tools.udp_impair import Line
 
@@ -31,7 +29,9 @@ AUDIO_FRAME = 960  # 20 ms at 48 kHz
 
 
 def browser_like_opus():
-    """Patch aiortc's Opus encoder in this process: 32 kbit/s, in-band FEC for 5 % loss (Chrome's defaults)."""
+    """Patch aiortc's Opus encoder in this process: 32 kbit/s, in-band FEC for 5 % loss (Chrome's defaults).
+    Constrained VBR: libopus's free VBR spends ~55 kbit/s on the test's pure tone (138-byte packets, measured)
+    where a browser's speech averages its 32 kbit/s target; constrained, the tone is 80-byte packets."""
     from aiortc.codecs import opus
 
     original = opus.OpusEncoder.__init__
@@ -39,7 +39,7 @@ def browser_like_opus():
     def init(self):
         original(self)
         self.codec.bit_rate = 32000
-        self.codec.options = {"application": "voip", "fec": "1", "packet_loss": "5"}
+        self.codec.options = {"application": "voip", "fec": "1", "packet_loss": "5", "vbr": "constrained"}
 
     opus.OpusEncoder.__init__ = init
     return lambda: setattr(opus.OpusEncoder, "__init__", original)
@@ -57,6 +57,7 @@ class EncodedProbe:
         self.kind, self.ended = kind, False
         self.stamps: list[tuple[int, float]] = []
         self.keyframes = 0
+        self.passthrough = None  # audio: its ``late`` counts packets dropped as reordered or repeated
 
         def on_frame(codec, frame):
             self.stamps.append((frame.timestamp, time.monotonic()))
@@ -67,7 +68,7 @@ class EncodedProbe:
         if kind == "audio":  # a browser's NetEq conceals a lost packet; aiortc's buffer would lose a second one
             from media.router import AudioPassThrough
 
-            receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
+            self.passthrough = receiver._RTCRtpReceiver__jitter_buffer = AudioPassThrough()
 
     @property
     def frames(self) -> int:
@@ -89,26 +90,6 @@ class EncodedProbe:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.kind}: {len(fresh)} of {count} frames within {timeout}s")
             await asyncio.sleep(0.05)
-
-
-class PtsProbe(TrackProbe):
-    """A probe that also keeps (pts, arrival) of every frame."""
-
-    def __init__(self, track, **kwargs):
-        self.stamps: list[tuple[int, float]] = []
-        super().__init__(track, **kwargs)
-
-    def _on_audio(self, frame: av.AudioFrame, now: float) -> None:
-        self.stamps.append((frame.pts, now))
-        super()._on_audio(frame, now)
-
-    def _on_video(self, frame: av.VideoFrame, now: float) -> None:
-        self.stamps.append((frame.pts, now))
-        if len(self.stamps) % 3 == 1:  # the colour of one frame in three: the clients share a busy CPU
-            super()._on_video(frame, now)
-
-    def mark(self) -> int:
-        return len(self.stamps)
 
 
 def audio_delivery(stamps: list[tuple[int, float]]) -> dict:
@@ -159,74 +140,26 @@ class PausableColourTrack(ColourTrack):
 
 
 class LineClient(MediaClient):
+    """The e2e test's client (tests/test_media_e2e.py) through its hooks: a pausable 15 fps camera that obeys
+    ``media.uplink``, and :class:`EncodedProbe` receivers (no decoding)."""
+
     line: Line | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.camera: PausableColourTrack | None = None
 
-    async def incoming(self, frame: dict) -> dict:
-        return frame
-
-    async def outgoing(self, frame: dict) -> dict:
-        return frame
-
-    async def send(self, frame: dict) -> None:
-        await super().send(await self.outgoing(frame))
-
-    async def _read(self) -> None:
-        async for raw in self.ws:
-            import json
-
-            frame = await self.incoming(json.loads(raw))
-            self.frames.append(frame)
-            if frame["type"] == "welcome" and frame.get("resumed") and "publish" not in self.pcs:
-                self.tasks.append(asyncio.create_task(self.publish()))
-            elif frame["type"] == "media.ready":
-                for probe in self.probes.values():
-                    probe.stop()
-                self.probes.clear()
-                self.tasks.append(asyncio.create_task(self.publish()))
-            elif frame["type"] == "rtc.offer":
-                self.tasks.append(asyncio.create_task(self.on_offer(frame)))
-            elif frame["type"] == "rtc.answer" and frame.get("pc") == "publish":
-                await self.pcs["publish"].setRemoteDescription(RTCSessionDescription(frame["sdp"], "answer"))
-            elif frame["type"] == "media.uplink" and self.camera is not None:
-                self.camera.pause(not frame["video"])  # the worker: our uplink carries voice only for now
-            for predicate, future in list(self.waiters):
-                if not future.done() and predicate(frame):
-                    future.set_result(frame)
-
-    async def publish(self) -> None:
-        old = self.pcs.pop("publish", None)
-        if old is not None:
-            await old.close()
-        pc = self.pcs["publish"] = RTCPeerConnection(self.config)
-        pc.addTrack(ToneTrack(TONES[self.colour]))
+    def tracks(self) -> list:
         self.camera = PausableColourTrack(self.colour)
-        pc.addTrack(self.camera)
-        await pc.setLocalDescription(await pc.createOffer())
-        await self.send({"type": "rtc.offer", "pc": "publish", "sdp": pc.localDescription.sdp})
+        return [ToneTrack(TONES[self.colour]), self.camera]
 
-    async def on_offer(self, frame: dict) -> None:
-        publisher = frame["pc"][4:]
-        self.publishers[publisher] = frame.get("participant") or {}
-        old = self.pcs.pop(frame["pc"], None)
-        if old is not None:
-            await old.close()
-        pc = self.pcs[frame["pc"]] = RTCPeerConnection(self.config)
+    def on_frame(self, frame: dict) -> None:
+        if frame["type"] == "media.uplink" and self.camera is not None:
+            self.camera.pause(not frame["video"])  # the worker: our uplink carries voice only for now
 
-        @pc.on("track")
-        def on_track(track):
-            old_probe = self.probes.get((publisher, track.kind))
-            if old_probe is not None:
-                old_probe.stop()
-            receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
-            self.probes[(publisher, track.kind)] = EncodedProbe(receiver, track.kind)
-
-        await pc.setRemoteDescription(RTCSessionDescription(frame["sdp"], "offer"))
-        await pc.setLocalDescription(await pc.createAnswer())
-        await self.send({"type": "rtc.answer", "pc": frame["pc"], "sdp": pc.localDescription.sdp})
+    def new_probe(self, pc, track) -> EncodedProbe:
+        receiver = next(t.receiver for t in pc.getTransceivers() if t.receiver.track is track)
+        return EncodedProbe(receiver, track.kind)
 
     def levels(self) -> list[str]:
         return [f["level"] for f in self.frames if f["type"] == "media.quality"]

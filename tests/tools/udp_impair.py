@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import re
+import socket
+import struct
 import time
 from dataclasses import dataclass, field
 
@@ -71,7 +74,8 @@ class Direction:
             rate = self.rate_bps / 8  # bytes per second
             # the bucket refills from the last departure; packets leave in order (one queue)
             start = max(now, self._backlog_until)
-            tokens = min(self.burst, self._tokens + (start - self._updated) * rate)
+            # (arrival stamps of two sockets may come out of order by a little: no negative refill)
+            tokens = min(self.burst, self._tokens + max(0.0, start - self._updated) * rate)
             if tokens >= size:
                 leave, tokens_after, updated = start, tokens - size, start
             else:
@@ -87,16 +91,58 @@ class Direction:
         return leave + self.delay
 
 
-class _Socket(asyncio.DatagramProtocol):
+class _Socket:
+    """A UDP socket read with the **kernel's arrival time** of each datagram (``SO_TIMESTAMPNS``): the relay
+    runs in the test clients' busy process, whose event loop may read a socket 100-300 ms late; judged on
+    the time it reads them, packets that came evenly would look like a burst and the token bucket would drop
+    what the line never saw. On the kernel's stamps the bucket sees the spacing the packets really had."""
+
     def __init__(self, on_datagram):
-        self.on_datagram = on_datagram
-        self.transport: asyncio.DatagramTransport | None = None
+        self.on_datagram = on_datagram  # (data, addr, arrived: monotonic seconds)
+        self.sock: socket.socket | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.send_errors = 0
 
-    def connection_made(self, transport):
-        self.transport = transport
+    def open(self, host: str, port: int = 0) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.sock.setblocking(False)
+        self.sock.bind((host, port))
+        self.loop.add_reader(self.sock.fileno(), self._readable)
 
-    def datagram_received(self, data, addr):
-        self.on_datagram(data, addr)
+    def _readable(self) -> None:
+        while self.sock is not None:
+            try:
+                data, ancillary, _, addr = self.sock.recvmsg(65536, 64)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            now_mono, now_real, arrived = time.monotonic(), time.time(), None
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= 16:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    arrived = now_mono - max(0.0, now_real - (seconds + nanoseconds / 1e9))
+            self.on_datagram(data, addr, now_mono if arrived is None else arrived)
+
+    def sockname(self) -> tuple[str, int]:
+        return self.sock.getsockname()[:2]
+
+    def sendto(self, data: bytes, to) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.sendto(data, to)
+            except OSError:  # a full buffer or a closed peer: the packet is lost (counted)
+                self.send_errors += 1
+
+    def close(self) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(Exception):
+                self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+            self.sock = None
 
 
 class Link:
@@ -109,33 +155,33 @@ class Link:
         self.near = self.far = None
 
     async def open(self, near_host: str, far_host: str) -> None:
-        loop = asyncio.get_running_loop()
-        _, self.near = await loop.create_datagram_endpoint(
-            lambda: _Socket(self._from_client), local_addr=(near_host, 0))
-        _, self.far = await loop.create_datagram_endpoint(
-            lambda: _Socket(self._from_worker), local_addr=(far_host, 0))
+        self.near, self.far = _Socket(self._from_client), _Socket(self._from_worker)
+        self.near.open(near_host)
+        self.far.open(far_host)
 
     def near_address(self) -> tuple[str, int]:
-        return self.near.transport.get_extra_info("sockname")[:2]
+        return self.near.sockname()
 
     def far_address(self) -> tuple[str, int]:
-        return self.far.transport.get_extra_info("sockname")[:2]
+        return self.far.sockname()
 
-    def _from_client(self, data: bytes, addr) -> None:
+    def _from_client(self, data: bytes, addr, arrived: float) -> None:
         self.client = self.client or addr
         if self.worker is not None:
-            self.line.carry(self.line.up, data, self.far, self.worker)
+            self.line.carry(self.line.up, data, self.far, self.worker, arrived)
 
-    def _from_worker(self, data: bytes, addr) -> None:
+    def _from_worker(self, data: bytes, addr, arrived: float) -> None:
         self.worker = self.worker or addr
         if self.client is not None:
-            self.line.carry(self.line.down, data, self.near, self.client)
+            self.line.carry(self.line.down, data, self.near, self.client, arrived)
 
     def close(self) -> None:
         for end in (self.near, self.far):
-            if end is not None and end.transport is not None:
-                end.transport.close()
+            if end is not None:
+                end.close()
 
+
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux
 
 CANDIDATE = re.compile(r"^a=candidate:(\S+) (\d) (udp|UDP) (\d+) (\S+) (\d+) typ host(.*)$")
 
@@ -152,14 +198,13 @@ class Line:
         self.up.set(**changes)
         self.down.set(**changes)
 
-    def carry(self, direction: Direction, data: bytes, out: _Socket, to) -> None:
-        loop = asyncio.get_running_loop()
+    def carry(self, direction: Direction, data: bytes, out: _Socket, to, arrived: float | None = None) -> None:
+        """``data`` arrived (kernel time, monotonic) at one end: through ``direction``, out of the other."""
         now = time.monotonic()
-        at = direction.admit(len(data) + 28, now)  # + IPv4 and UDP headers: the line carries those too
-        if at is None or out.transport is None:
+        at = direction.admit(len(data) + 28, now if arrived is None else arrived)  # + IPv4 and UDP headers
+        if at is None:
             return
-        transport = out.transport
-        loop.call_later(max(0.0, at - now), lambda: transport.is_closing() or transport.sendto(data, to))
+        asyncio.get_running_loop().call_later(max(0.0, at - now), out.sendto, data, to)
 
     async def link(self, pc_id: str) -> Link:
         link = self.links.get(pc_id)
@@ -204,8 +249,12 @@ class Line:
             self.drop(pc_id)
 
     def stats(self) -> dict:
-        return {name: {"sent": d.sent, "lost": d.lost, "dropped": d.dropped, "bytes": d.bytes}
-                for name, d in (("up", self.up), ("down", self.down))}
+        stats = {name: {"sent": d.sent, "lost": d.lost, "dropped": d.dropped, "bytes": d.bytes}
+                 for name, d in (("up", self.up), ("down", self.down))}
+        errors = sum(end.send_errors for link in self.links.values() for end in (link.near, link.far) if end)
+        if errors:
+            stats["send errors"] = errors
+        return stats
 
 
 async def _main(args) -> None:
@@ -215,9 +264,9 @@ async def _main(args) -> None:
                     rate_bps=args.rate_kbps * 1000 if args.rate_kbps else None)
     line = Line(Direction(seed=args.seed, **settings), Direction(seed=args.seed + 1, **settings), host)
     link = Link(line)
-    loop = asyncio.get_running_loop()
-    _, link.near = await loop.create_datagram_endpoint(lambda: _Socket(link._from_client), local_addr=(host, int(port)))
-    _, link.far = await loop.create_datagram_endpoint(lambda: _Socket(link._from_worker), local_addr=(host, 0))
+    link.near, link.far = _Socket(link._from_client), _Socket(link._from_worker)
+    link.near.open(host, int(port))
+    link.far.open(host)
     link.worker = (target_host, int(target_port))
     print(f"relaying {args.listen} -> {args.target} (RTT +{args.delay_ms} ms, loss {args.loss}, "
           f"rate {args.rate_kbps or 'unlimited'} kbps each way)", flush=True)
