@@ -1,12 +1,15 @@
 ARGS ?=
 
-.PHONY: run test lint bench-scheduling
+.PHONY: run test test-quarantine lint bench-scheduling
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh $(ARGS)
+
+test-quarantine:
+	RUN_QUARANTINED=1 scripts/test.sh -m quarantine -s -p no:logging $(ARGS)
 
 lint:
 	.venv/bin/ruff check .

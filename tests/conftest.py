@@ -42,6 +42,13 @@ def services_state() -> tuple[bool, str]:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Quarantined tests (marker ``quarantine``) are left out of ``make test`` unless RUN_QUARANTINED=1
+    # (``make test-quarantine``): deselected, reported in the summary line, never silently passed.
+    if os.environ.get("RUN_QUARANTINED") != "1":
+        kept = [item for item in items if "quarantine" not in item.keywords]
+        if len(kept) != len(items):
+            config.hook.pytest_deselected(items=[item for item in items if "quarantine" in item.keywords])
+            items[:] = kept
     ok, reason = services_state()
     if ok:
         return
