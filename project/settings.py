@@ -514,6 +514,9 @@ MEDIA_STATE_POLL_SECONDS = env_float("MEDIA_STATE_POLL_SECONDS", 0.5)
 # "forward": the worker forwards encoded VP8/Opus frames (docs/media.md); "relay": the old decode/re-encode
 # relay (aiortc's MediaRelay), kept for the benchmark's comparison.
 MEDIA_RELAY = os.environ.get("MEDIA_RELAY", "forward")
+# The media worker's event loop: "uvloop" (libuv; its UDP transport and scheduler cost less per packet than
+# asyncio's selector loop, docs/benchmarks.md) or "asyncio". The embedded worker runs on the web process's loop.
+MEDIA_EVENT_LOOP = os.environ.get("MEDIA_EVENT_LOOP", "uvloop")
 # The embedded default (no REDIS_URL, `make run`): one media worker runs inside the web process (in-process
 # channel layer and room claims), so rooms have live media with no extra process. Off with Redis: production
 # runs `manage.py media_worker` processes.

@@ -221,12 +221,33 @@ def _persist(room: Room, result: Result) -> list[tuple[list[str], dict]]:
         else:
             recipients = [p.pid for p in state.participants.values() if visible_to(p, out.to)]
         if out.logged:
-            events.append(RoomEvent(room=room, seq=out.frame["seq"], audience=out.to, frame=out.frame))
+            events.append(RoomEvent(room=room, seq=out.frame["seq"], audience=out.to,
+                                    frame=_nameless(out.frame)))
         deliveries.append((recipients, out.frame))
     RoomEvent.objects.bulk_create(events)
     for record in result.records:
         _apply_record(room, state, record.kind, record.data)
     return deliveries
+
+
+def _nameless(frame: dict) -> dict:
+    """The frame as the event log keeps it: the lobby's entries without the citizens' names (issue 13: the
+    log holds no citizen's name, even encrypted). :func:`catch_up` puts them back from the room state."""
+    if frame.get("type") != "lobby.updated":
+        return frame
+    return {**frame, "lobby": [{**entry, "name": None} for entry in frame.get("lobby", [])]}
+
+
+def _named(frame: dict, state: RoomState) -> dict:
+    """A logged frame as it is replayed: lobby names from the room's current state (a citizen no longer in
+    the state stays nameless; the next ``lobby.updated`` or a snapshot supersedes the replayed list)."""
+    if frame.get("type") != "lobby.updated":
+        return frame
+    lobby = []
+    for entry in frame.get("lobby", []):
+        p = state.participants.get(entry.get("pid"))
+        lobby.append({**entry, "name": p.name if p else None})
+    return {**frame, "lobby": lobby}
 
 
 def _user_of(state: RoomState, pid: str | None) -> int | None:
@@ -414,7 +435,7 @@ def catch_up(room: Room, state: RoomState, pid: str, last_seq: int) -> list[dict
                   .values_list("audience", "frame")[: REPLAY_LIMIT + 1])
     if len(missed) > REPLAY_LIMIT:
         return [{"type": "snapshot", "snapshot": snapshot(state, pid)}]
-    return [frame for audience, frame in missed if visible_to(me, audience)]
+    return [_named(frame, state) for audience, frame in missed if visible_to(me, audience)]
 
 
 def handle(entry: Entry, frame: f.Frame, now: float | None = None, deferred: bool = False) -> Outcome:

@@ -71,3 +71,31 @@ def test_citizen_name_chat_and_notes_are_not_stored_in_clear(office_tree, make_u
         cursor.execute("SELECT count(*) FROM signaling_roomevent WHERE room_id = %s AND frame NOT LIKE 'fernet:%%'",
                        [stored.pk])
         assert cursor.fetchone()[0] == 0
+
+
+def test_the_event_log_holds_no_citizen_name_and_replay_puts_it_back(office_tree, make_user):
+    """The lobby list the staff see names the waiting citizens; the logged copy of it does not (not even
+    encrypted). A host who reconnects still gets the names, from the room state."""
+    room = open_room(office_tree, make_user)
+    session, host = room["session"], room["host"]
+    citizen = room["citizens"][0]
+    citizen.full_name = NAME
+    citizen.save(update_fields=["full_name"])
+
+    host_entry = services.resolve_entry(str(session.public_id), host)
+    services.join(host_entry)
+    seq_before = services.current_seq(session.pk)
+    citizen_entry = services.resolve_entry(str(session.public_id), citizen)
+    outcome = services.join(citizen_entry)
+    assert outcome is not None
+
+    stored = Room.objects.get(session=session)
+    logged = list(RoomEvent.objects.filter(room=stored).values_list("frame", flat=True))
+    assert any(frame.get("type") == "lobby.updated" for frame in logged)
+    assert NAME not in json.dumps(logged, ensure_ascii=False)
+
+    state = services.RoomState.from_dict(stored.state)
+    replayed = services.catch_up(stored, state, host_entry.pid, seq_before)
+    lobbies = [frame["lobby"] for frame in replayed if frame.get("type") == "lobby.updated"]
+    assert lobbies and lobbies[-1][0]["pid"] == citizen_entry.pid
+    assert lobbies[-1][0]["name"] == NAME

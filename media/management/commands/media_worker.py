@@ -20,7 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.REDIS_URL:
             raise CommandError("The media worker needs REDIS_URL: rooms are assigned and signalled through Redis.")
-        asyncio.run(self._run(options["id"], options["relay"]))
+        if settings.MEDIA_EVENT_LOOP == "uvloop":
+            import uvloop
+
+            uvloop.run(self._run(options["id"], options["relay"]))
+        else:
+            asyncio.run(self._run(options["id"], options["relay"]))
 
     async def _run(self, worker_id, relay=None):
         from media import network
