@@ -18,9 +18,11 @@ from common import ROOT, prepare_environment, setup_django, summary
 
 
 def make_fixture(citizens: int, capacity: int):
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from accounts.models import Role, User
@@ -40,6 +42,9 @@ def make_fixture(citizens: int, capacity: int):
     password = make_password("bench-password-1")
     users = User.objects.bulk_create([User(username=f"bench{i}", full_name=f"Công dân {i}", password=password)
                                       for i in range(citizens)])
+    # Sessions as logging in creates them: through the configured engine (cached_db with Redis: in the cache
+    # too, as the citizens' logins would have left them).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     cookies = []
     for user in users:
         store = SessionStore()
@@ -52,8 +57,11 @@ def make_fixture(citizens: int, capacity: int):
 
 
 async def fire(ports: list[int], slot_id: int, cookies: list[str]):
+    import logging
+
     import httpx
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     csrf = "b" * 32
     body = {"slot": slot_id, "matter_kind": "complaint", "people_count": 1,
             "matter_summary": "Khiếu nại quyết định thu hồi đất của Ủy ban nhân dân xã"}
@@ -137,6 +145,18 @@ def main():
     print(f"citizens={args.citizens} capacity={args.capacity} daphne_workers={args.workers}")
     print(f"outcomes: {dict(outcomes)}")
     print(f"confirmed == capacity: {confirmed == args.capacity}")
+    # What the database holds afterwards: the answers must match it exactly.
+    from django.conf import settings
+    from django.db.models import Count
+
+    from scheduling.models import Registration
+    from sessions.models import SessionSlot
+
+    slot = SessionSlot.objects.get(pk=slot_id)
+    stored = dict(Registration.objects.filter(slot_id=slot_id).values_list("status").annotate(n=Count("pk")))
+    print(f"database: {stored}; slot counters confirmed={slot.confirmed_count} waitlist={slot.waitlist_count} "
+          f"(capacity {slot.capacity}, waiting list max {settings.WAITLIST_MAX_PER_SLOT}); waiting list exact: "
+          f"{stored.get('waitlisted', 0) == slot.waitlist_count == outcomes.get('waitlisted', 0)}")
     print(f"latency: {summary(latencies)}")
     print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s; daphne CPU {cpu_used:.1f} s = "
           f"{cpu_used / max(1, len(latencies)) * 1000:.1f} ms per request")
