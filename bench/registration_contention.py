@@ -17,6 +17,15 @@ from datetime import timedelta
 from common import ROOT, prepare_environment, setup_django, summary
 
 
+def database_transactions() -> int:
+    """Committed + rolled-back transactions of the bench database so far (PostgreSQL's statistics)."""
+    from common import database_url
+
+    sql = ("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+    return int(subprocess.run(["psql", database_url(), "-Atc", sql], check=True, capture_output=True,
+                              text=True).stdout.strip())
+
+
 def make_fixture(citizens: int, capacity: int):
     from importlib import import_module
 
@@ -132,8 +141,11 @@ def main():
         from room_fanout import cpu_seconds
 
         cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
+        xacts_before = database_transactions()
         latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
+        time.sleep(1.5)  # PostgreSQL flushes a backend's statistics at most once a second
+        xacts = database_transactions() - xacts_before
     finally:
         for proc in procs:
             proc.terminate()
@@ -160,6 +172,8 @@ def main():
     print(f"latency: {summary(latencies)}")
     print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s; daphne CPU {cpu_used:.1f} s = "
           f"{cpu_used / max(1, len(latencies)) * 1000:.1f} ms per request")
+    print(f"database transactions (each autocommit statement or atomic block): {xacts} = "
+          f"{xacts / max(1, len(latencies)):.1f} per request")
     sys.exit(0 if confirmed == args.capacity else 1)
 
 
