@@ -144,8 +144,6 @@ def main():
         xacts_before = database_transactions()
         latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
-        time.sleep(1.5)  # PostgreSQL flushes a backend's statistics at most once a second
-        xacts = database_transactions() - xacts_before
     finally:
         for proc in procs:
             proc.terminate()
@@ -153,6 +151,9 @@ def main():
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    # An idle backend flushes its statistics only every 10 s; one that exits (the servers stopped) at once.
+    time.sleep(1)
+    xacts = database_transactions() - xacts_before
     confirmed = outcomes.get("confirmed", 0)
     print(f"citizens={args.citizens} capacity={args.capacity} daphne_workers={args.workers}")
     print(f"outcomes: {dict(outcomes)}")
