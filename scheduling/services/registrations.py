@@ -175,6 +175,12 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
             )
             _audit(citizen, "register", registration, slot=slot.pk)
             _announce(registration)
+            if (slot.confirmed_count + (status == RegistrationStatus.CONFIRMED) >= slot.capacity
+                    and slot.waitlist_count + (status == RegistrationStatus.WAITLISTED)
+                    >= settings.WAITLIST_MAX_PER_SLOT):
+                # This registration took the last place: the flag is written as it commits, before anyone
+                # has to be refused to learn it (a burst's requests check it as early as they can).
+                full_slots.mark_full(slot, generation)
     except IntegrityError as exc:
         # The database's own guards (exclusion constraint, unique active registration) won a race.
         raise RegistrationError(_("Bạn đã có lịch tiếp khác trùng giờ."), "double_booking", "slot") from exc
