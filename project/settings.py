@@ -217,6 +217,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# HTTP requests one process runs at once (core/asgi.py); the others wait in the event loop, in order. 0: no
+# bound (Django's default: a thread per request, however many arrive).
+HTTP_MAX_CONCURRENT_REQUESTS = env_int("HTTP_MAX_CONCURRENT_REQUESTS", max(env_int("DB_POOL_MAX", 20), 0) or 20)
 # --- Celery ---------------------------------------------------------------------------------------------
 # Embedded default: the filesystem transport (kombu) lets Daphne, the worker and beat exchange real task
 # messages through var/celery/ with no broker server. With REDIS_URL set, Redis is the broker.
