@@ -142,7 +142,9 @@ def main():
 
         cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
         xacts_before = database_transactions()
+        client_cpu = time.process_time()
         latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
+        client_cpu = time.process_time() - client_cpu
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
         for proc in procs:
@@ -173,6 +175,7 @@ def main():
     print(f"latency: {summary(latencies)}")
     print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s; daphne CPU {cpu_used:.1f} s = "
           f"{cpu_used / max(1, len(latencies)) * 1000:.1f} ms per request")
+    print(f"bench client (httpx, this process) CPU {client_cpu:.1f} s")
     print(f"database transactions (each autocommit statement or atomic block): {xacts} = "
           f"{xacts / max(1, len(latencies)):.1f} per request")
     sys.exit(0 if confirmed == args.capacity else 1)
