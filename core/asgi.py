@@ -14,6 +14,7 @@ requests and are not bounded.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
@@ -23,12 +24,15 @@ class BoundedASGIHandler(ASGIHandler):
     def __init__(self):
         super().__init__()
         self._limit = settings.HTTP_MAX_CONCURRENT_REQUESTS
-        self._semaphore: asyncio.Semaphore | None = None
+        # One bound per event loop (Daphne runs one; tests may call the application from several).
+        self._semaphores: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def get_response_async(self, request):
         if not self._limit:
             return await super().get_response_async(request)
-        if self._semaphore is None:  # created in the server's event loop
-            self._semaphore = asyncio.Semaphore(self._limit)
-        async with self._semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self._limit)
+        async with semaphore:
             return await super().get_response_async(request)
