@@ -17,10 +17,21 @@ from datetime import timedelta
 from common import ROOT, prepare_environment, setup_django, summary
 
 
+def database_transactions() -> int:
+    """Committed + rolled-back transactions of the bench database so far (PostgreSQL's statistics)."""
+    from common import database_url
+
+    sql = ("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+    return int(subprocess.run(["psql", database_url(), "-Atc", sql], check=True, capture_output=True,
+                              text=True).stdout.strip())
+
+
 def make_fixture(citizens: int, capacity: int):
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from accounts.models import Role, User
@@ -40,6 +51,9 @@ def make_fixture(citizens: int, capacity: int):
     password = make_password("bench-password-1")
     users = User.objects.bulk_create([User(username=f"bench{i}", full_name=f"Công dân {i}", password=password)
                                       for i in range(citizens)])
+    # Sessions as logging in creates them: through the configured engine (cached_db with Redis: in the cache
+    # too, as the citizens' logins would have left them).
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     cookies = []
     for user in users:
         store = SessionStore()
@@ -52,8 +66,11 @@ def make_fixture(citizens: int, capacity: int):
 
 
 async def fire(ports: list[int], slot_id: int, cookies: list[str]):
+    import logging
+
     import httpx
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     csrf = "b" * 32
     body = {"slot": slot_id, "matter_kind": "complaint", "people_count": 1,
             "matter_summary": "Khiếu nại quyết định thu hồi đất của Ủy ban nhân dân xã"}
@@ -124,7 +141,10 @@ def main():
         from room_fanout import cpu_seconds
 
         cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
+        xacts_before = database_transactions()
+        client_cpu = time.process_time()
         latencies, outcomes, wall = asyncio.run(fire(ports, slot_id, cookies))
+        client_cpu = time.process_time() - client_cpu
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
         for proc in procs:
@@ -133,13 +153,31 @@ def main():
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    # An idle backend flushes its statistics only every 10 s; one that exits (the servers stopped) at once.
+    time.sleep(1)
+    xacts = database_transactions() - xacts_before
     confirmed = outcomes.get("confirmed", 0)
     print(f"citizens={args.citizens} capacity={args.capacity} daphne_workers={args.workers}")
     print(f"outcomes: {dict(outcomes)}")
     print(f"confirmed == capacity: {confirmed == args.capacity}")
+    # What the database holds afterwards: the answers must match it exactly.
+    from django.conf import settings
+    from django.db.models import Count
+
+    from scheduling.models import Registration
+    from sessions.models import SessionSlot
+
+    slot = SessionSlot.objects.get(pk=slot_id)
+    stored = dict(Registration.objects.filter(slot_id=slot_id).values_list("status").annotate(n=Count("pk")))
+    print(f"database: {stored}; slot counters confirmed={slot.confirmed_count} waitlist={slot.waitlist_count} "
+          f"(capacity {slot.capacity}, waiting list max {settings.WAITLIST_MAX_PER_SLOT}); waiting list exact: "
+          f"{stored.get('waitlisted', 0) == slot.waitlist_count == outcomes.get('waitlisted', 0)}")
     print(f"latency: {summary(latencies)}")
     print(f"throughput: {len(latencies) / wall:.1f} requests/s over {wall:.2f} s; daphne CPU {cpu_used:.1f} s = "
           f"{cpu_used / max(1, len(latencies)) * 1000:.1f} ms per request")
+    print(f"bench client (httpx, this process) CPU {client_cpu:.1f} s")
+    print(f"database transactions (each autocommit statement or atomic block): {xacts} = "
+          f"{xacts / max(1, len(latencies)):.1f} per request")
     sys.exit(0 if confirmed == args.capacity else 1)
 
 

@@ -44,16 +44,21 @@ def _pool_exhausted(exc) -> bool:
                                             and isinstance(exc.__cause__, PoolTimeout))
 
 
+def domain_error_body(exc: DomainError) -> dict:
+    """The typed body of a services layer's refusal (also sent by scheduling.fast_refusal)."""
+    body = {"type": exc.code, "message": exc.message}
+    if exc.field:
+        body["fields"] = {exc.field: [{"code": exc.code, "message": exc.message}]}
+    return {"error": body}
+
+
 def exception_handler(exc, context):
     if _pool_exhausted(exc):
         # Back-pressure (issue 18): a typed 503 the client may retry, not a 500.
         return Response({"error": {"type": "busy", "message": _("Máy chủ đang bận, hãy thử lại sau ít giây.")}},
                         status=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
     if isinstance(exc, DomainError):
-        body = {"type": exc.code, "message": exc.message}
-        if exc.field:
-            body["fields"] = {exc.field: [{"code": exc.code, "message": exc.message}]}
-        return Response({"error": body}, status=exc.status_code)
+        return Response(domain_error_body(exc), status=exc.status_code)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

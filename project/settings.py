@@ -208,7 +208,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # one redis.Redis per pool (core/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_PREFIX", "tcd"),
         }
@@ -217,6 +217,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# HTTP requests one process runs at once (core/asgi.py); the others wait in the event loop, in order. 0: no
+# bound (Django's default: a thread per request, however many arrive).
+HTTP_MAX_CONCURRENT_REQUESTS = env_int("HTTP_MAX_CONCURRENT_REQUESTS", max(env_int("DB_POOL_MAX", 20), 0) or 20)
 # --- Celery ---------------------------------------------------------------------------------------------
 # Embedded default: the filesystem transport (kombu) lets Daphne, the worker and beat exchange real task
 # messages through var/celery/ with no broker server. With REDIS_URL set, Redis is the broker.
@@ -434,6 +437,12 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# With a shared cache (Redis), sessions are read from it and written to both it and the database
+# (issue 18: a session read costs a Redis GET instead of a SQL query on every authenticated request).
+# Without Redis each process has its own local-memory cache, which would keep a logged-out session
+# alive in the other processes: sessions stay in the database only.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if REDIS_URL
+                  else "django.contrib.sessions.backends.db")
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -482,6 +491,9 @@ SLOT_CAPACITY_DEFAULT = 1
 OFFICE_PICKER_LIST_MAX = 40
 REGISTRATION_CLOSES_HOURS_BEFORE = env_int("REGISTRATION_CLOSES_HOURS_BEFORE", 24)
 WAITLIST_MAX_PER_SLOT = env_int("WAITLIST_MAX_PER_SLOT", 10)
+# Lifetime of the cached "slot and waiting list full" flag (issue 18, scheduling/services/full_slots.py): a
+# backstop only — every write that frees a place invalidates the flag when it commits.
+REGISTRATION_FULL_FLAG_SECONDS = env_int("REGISTRATION_FULL_FLAG_SECONDS", 10)
 MAX_PEOPLE_PER_REGISTRATION = 500
 REMINDER_EARLY_HOURS = 24
 REMINDER_LATE_HOURS = 1

@@ -22,6 +22,7 @@ from accounts import permissions
 from accounts.permissions import Action
 from core.errors import DomainError
 from offices.models import Office
+from scheduling import fast_refusal
 from scheduling.models import ReceptionPlan, Registration
 from scheduling.serializers import (
     PlanCreateSerializer,
@@ -224,6 +225,15 @@ class RegistrationListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         return _registrations().filter(citizen=self.request.user).order_by("-slot_starts_at", "-pk")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST":
+            # A burst on a full slot (issue 18): the refused majority answered before DRF's request cycle,
+            # exactly as the normal path would answer it (scheduling/fast_refusal.py).
+            refused = fast_refusal.answer(self, request)
+            if refused is not None:
+                return refused
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses={200: RegistrationSerializer(many=True), **ERRORS}, tags=["registrations"],
                    summary="My registrations")

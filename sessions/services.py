@@ -261,6 +261,12 @@ def _move(session: ReceptionSession, to: str, by, kind: str, **data) -> None:
     before = session.status
     session.status = to
     _record(session, by, kind, from_status=before, to_status=to, **data)
+    from scheduling.services import full_slots, registrations
+
+    if before in registrations.REGISTRABLE_STATUSES:
+        # Only a session taking registrations has "slot full" flags (scheduling.services.full_slots): none of
+        # them outlives this commit, whatever the answer becomes.
+        full_slots.invalidate_session(session.pk)
 
 
 def publication_is_timely(session: ReceptionSession, now: datetime | None = None) -> bool:

@@ -32,6 +32,7 @@ from scheduling.models import (
     RegistrationStatus,
     new_join_nonce,
 )
+from scheduling.services import full_slots
 from sessions.models import ReceptionSession, SessionSlot, SessionStatus
 
 REGISTRABLE_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.OPEN)
@@ -88,6 +89,13 @@ def _validate_matter(matter_kind: str, matter_summary: str, people_count) -> str
     return summary
 
 
+def validate_matter(matter_kind: str, matter_summary: str, people_count, representatives) -> tuple[str, list[dict]]:
+    """The checks of a registration's matter, before any about the citizen or the slot: (summary, cleaned
+    representatives), or a RegistrationError."""
+    summary = _validate_matter(matter_kind, matter_summary, people_count)
+    return summary, _clean_representatives(people_count, representatives)
+
+
 def _overlapping_confirmed(citizen_id: int, starts_at: datetime, ends_at: datetime):
     return Registration.objects.filter(citizen_id=citizen_id, status=RegistrationStatus.CONFIRMED,
                                        slot_starts_at__lt=ends_at, slot_ends_at__gt=starts_at)
@@ -117,15 +125,20 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
     """Register ``citizen`` for a slot: confirmed while the slot has room, wait-listed after that (up to
     WAITLIST_MAX_PER_SLOT), refused beyond. Every refusal names its reason and field."""
     now = now or timezone.now()
-    summary = _validate_matter(matter_kind, matter_summary, people_count)
-    reps = _clean_representatives(people_count, representatives)
+    summary, reps = validate_matter(matter_kind, matter_summary, people_count, representatives)
     if not citizen.is_authenticated or not citizen.is_active:
         raise RegistrationError(_("Cần đăng nhập để đăng ký."), "forbidden")
-    if _full_without_lock(citizen, slot_id, now, ignore_deadline):
-        # A burst on one slot (issue 18): once the slot and its waiting list are full, the answer is known
-        # without queueing behind the slot's row lock. Counts only grow under that lock, or shrink when a
-        # place frees — a request read as full a moment before is answered as it would have been then.
-        raise RegistrationError(_("Lượt tiếp đã đủ người và danh sách chờ đã đầy."), "slot_full", "slot")
+    # Read before the slot is (full_slots: a flag from this read never outlives a later freeing write).
+    generation = full_slots.generation(slot_id)
+    full = _full_without_lock(citizen, slot_id, now, ignore_deadline)
+    if full is not None:
+        full_slots.mark_full(full, generation)
+        if not _citizen_blocked(citizen, full):
+            # A burst on one slot (issue 18): once the slot and its waiting list are full, the answer is known
+            # without queueing behind the slot's row lock. Counts only grow under that lock, or shrink when a
+            # place frees — a request read as full a moment before is answered as it would have been then.
+            raise slot_full_error()
+    full = None
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=citizen.pk).first()  # serialise this citizen
@@ -152,7 +165,8 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
                 status = RegistrationStatus.WAITLISTED
                 SessionSlot.objects.filter(pk=slot.pk).update(waitlist_count=F("waitlist_count") + 1)
             else:
-                raise RegistrationError(_("Lượt tiếp đã đủ người và danh sách chờ đã đầy."), "slot_full", "slot")
+                full = slot
+                raise slot_full_error()
             registration = Registration.objects.create(
                 session=session, slot=slot, citizen=citizen, status=status, slot_starts_at=slot.starts_at,
                 slot_ends_at=slot.ends_at, matter_kind=matter_kind, matter_summary=summary,
@@ -161,25 +175,49 @@ def register(*, citizen: User, slot_id: int, matter_kind: str, matter_summary: s
             )
             _audit(citizen, "register", registration, slot=slot.pk)
             _announce(registration)
+            if (slot.confirmed_count + (status == RegistrationStatus.CONFIRMED) >= slot.capacity
+                    and slot.waitlist_count + (status == RegistrationStatus.WAITLISTED)
+                    >= settings.WAITLIST_MAX_PER_SLOT):
+                # This registration took the last place: the flag is written as it commits, before anyone
+                # has to be refused to learn it (a burst's requests check it as early as they can).
+                full_slots.mark_full(slot, generation)
     except IntegrityError as exc:
         # The database's own guards (exclusion constraint, unique active registration) won a race.
         raise RegistrationError(_("Bạn đã có lịch tiếp khác trùng giờ."), "double_booking", "slot") from exc
+    except RegistrationError:
+        if full is not None:  # found full under the lock (after the transaction above was rolled back)
+            full_slots.mark_full(full, generation)
+        raise
     return registration
 
 
-def _full_without_lock(citizen: User, slot_id: int, now: datetime, ignore_deadline: bool) -> bool:
-    """True when the locked path below would refuse with ``slot_full`` (every earlier refusal takes
-    precedence there, so any of them sends the request down the locked path to be answered in order)."""
+def slot_full_error() -> RegistrationError:
+    """The refusal of a full slot whose waiting list is full too (also answered by scheduling.fast_refusal)."""
+    return RegistrationError(_("Lượt tiếp đã đủ người và danh sách chờ đã đầy."), "slot_full", "slot")
+
+
+def _full_without_lock(citizen: User, slot_id: int, now: datetime, ignore_deadline: bool) -> SessionSlot | None:
+    """The slot (its session loaded) when, read without a lock, it is full and its waiting list too, while
+    every refusal the locked path checks before ``slot_full`` for any citizen (session status, start,
+    deadline) passes. The citizen's own refusals (``_citizen_blocked``) are checked by the caller: any of
+    them sends the request down the locked path, to be answered in order."""
     slot = SessionSlot.objects.select_related("session").filter(pk=slot_id).first()
     if slot is None or slot.confirmed_count < slot.capacity or slot.waitlist_count < settings.WAITLIST_MAX_PER_SLOT:
-        return False
+        return None
     session = slot.session
     if (session.status not in REGISTRABLE_STATUSES or slot.starts_at <= now
             or (session.registration_closes_at <= now and not ignore_deadline)):
-        return False
-    if Registration.objects.filter(session=session, citizen=citizen, status__in=ACTIVE_REGISTRATION_STATUSES).exists():
-        return False
-    return not _overlapping_confirmed(citizen.pk, slot.starts_at, slot.ends_at).exists()
+        return None
+    return slot
+
+
+def _citizen_blocked(citizen: User, slot: SessionSlot) -> bool:
+    """The locked path would refuse this citizen before ``slot_full``: already registered for the session,
+    or a confirmed booking overlapping the slot (scheduling.fast_refusal asks the same in one statement)."""
+    if Registration.objects.filter(session_id=slot.session_id, citizen=citizen,
+                                   status__in=ACTIVE_REGISTRATION_STATUSES).exists():
+        return True
+    return _overlapping_confirmed(citizen.pk, slot.starts_at, slot.ends_at).exists()
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -246,6 +284,7 @@ def cancel(registration: Registration, by: User, reason: str = "", now: datetime
         registration.save(update_fields=["status", "cancelled_at", "cancel_reason", "join_nonce"])
         counter = "confirmed_count" if was == RegistrationStatus.CONFIRMED else "waitlist_count"
         SessionSlot.objects.filter(pk=slot.pk).update(**{counter: F(counter) - 1})
+        full_slots.invalidate([slot.pk])  # a place (or a place on the waiting list) is free once this commits
         slot.refresh_from_db()
         _audit(by, "cancel", registration, was=was)
         _announce(registration)
@@ -264,6 +303,7 @@ def _release_all(session: ReceptionSession, reason: str, now: datetime) -> None:
         record(action="registrations.release_all", obj=session,
                details={"session": str(session.public_id), "registrations": ids, "count": len(ids)})
     SessionSlot.objects.filter(session=session).update(confirmed_count=0, waitlist_count=0)
+    full_slots.invalidate_session(session.pk)
 
 
 def _schedule_change_notice(session: ReceptionSession) -> None:
