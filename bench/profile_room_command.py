@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import time
 
@@ -25,11 +24,10 @@ def main():
     args = parser.parse_args()
     prepare_environment(fresh=args.fresh)
     setup_django()
-    from django.db import connection, reset_queries
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
     from room_fanout import make_rooms
-    from scheduling.links import read_join_token
+
     from scheduling.models import Registration
     from sessions.models import ReceptionSession
     from signaling import services

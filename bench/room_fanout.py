@@ -281,7 +281,7 @@ def main():
         result = asyncio.run(run(ports, rooms, args.rounds, args.burst,
                                  cpu=lambda: sum(cpu_seconds(proc.pid) for proc in procs),
                                  profile=profile if args.pyspy else None,
-                                 threads=lambda: [sum(t) for t in zip(*(thread_cpu_seconds(p.pid) for p in procs))]))
+                                 threads=lambda: [sum(t) for t in zip(*(thread_cpu_seconds(p.pid) for p in procs), strict=True)]))
         after_rss = sum(rss_kb(proc.pid) for proc in procs)
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:

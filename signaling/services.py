@@ -346,24 +346,12 @@ def lock_room(session_id: int) -> None:
     list(Room.objects.select_for_update().filter(session_id=session_id).values_list("pk", flat=True))
 
 
-def _media_watched(state: RoomState) -> str | None:
-    """An admitted participant the media worker already watches: the one present longest."""
-    admitted = [p for p in state.participants.values() if p.status == Status.ADMITTED]
-    return min(admitted, key=lambda p: (p.joined_at, p.pid)).pid if admitted else None
-
-
-def _messages(session_id: int, deliveries: list[tuple[list[str], dict]],
-              watched: str | None = None) -> list[tuple[str, dict]]:
+def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:
     """ONE channel-layer message for the command, to the room's group: its frames in seq order, each encoded
-    once, with its recipients ([recipients, type, text]); each consumer sends what is addressed to it."""
+    once, with its recipients ([recipients, type, text]); each consumer sends what is addressed to it. The
+    media worker holding the room is in the group too and refreshes on the frames in MEDIA_RELEVANT."""
     frames = [[recipients, frame.get("type"), encode_frame(frame)] for recipients, frame in deliveries if recipients]
-    messages = [(room_group(session_id), {"type": "room.frames", "frames": frames})] if frames else []
-    if any(kind in MEDIA_RELEVANT for _r, kind, _t in frames):
-        # The media worker watches admitted participants' own groups and re-reads the room on any
-        # ``room.frame`` there: one empty nudge to the longest-present participant's group (consumers drop it).
-        if watched:
-            messages.append((participant_group(session_id, watched), {"type": "room.frame", "frame": None}))
-    return messages
+    return [(room_group(session_id), {"type": "room.frames", "session": session_id, "frames": frames})] if frames else []
 
 
 # Frames after which the media worker must look at the room again (admissions, departures, mutes, the
@@ -428,8 +416,7 @@ def _run(session_id: int, actor: str | None, command, now: float,
         result = apply(state, actor, command, now, fresh=True)
         deliveries = _persist(room, result)
         own = [frame for recipients, frame in deliveries if recipients == [me]] if me else []
-        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])],
-                             _media_watched(result.state))
+        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])])
         if not deferred:
             publish_on_commit(messages)
     closing = any(fr.get("type") in ("refused", "removed", "session.ended") for fr in own)
