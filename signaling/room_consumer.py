@@ -127,7 +127,7 @@ class LocalRooms:
                 continue
             for consumer in list(self.sockets.get(message.get("session"), ())):
                 try:
-                    await consumer.room_frames(message)
+                    await consumer.local_frames(message)
                 except Exception:  # noqa: BLE001 - one socket's failure never stops the others' frames
                     logger.warning("room frames not delivered to one socket", exc_info=True)
 
@@ -179,19 +179,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     admitted = False  # this participant was seen admitted on this socket (welcome as admitted, or admitted)
 
+    busy = False  # handling a frame of its client: room frames wait in ``backlog`` (see local_frames)
+
     async def dispatch(self, message):
         """As Channels' ``AsyncConsumer.dispatch`` without its ``aclose_old_connections()`` before every
         message: that is a hop to the single thread-sensitive executor and back for each frame received and
-        each delivery (6 per room command in a room of 5, ~15 % of Daphne's event-loop time). This consumer
-        never touches the database on the event loop: every database call runs through
-        ``DatabaseSyncToAsync`` (:func:`db`), which closes old connections itself, in its own thread, before
-        and after the call."""
+        each delivery. This consumer never touches the database on the event loop: every database call runs
+        through ``DatabaseSyncToAsync`` (:func:`db`), which closes old connections itself, in its own thread,
+        before and after the call.
+
+        While a client frame is handled, the room's frames handed over by :class:`LocalRooms` wait and follow
+        its replies — the order Channels' one-message-at-a-time dispatch gave when they came through this
+        socket's own channel (e.g. ``welcome`` before the ``participant.joined`` of one's own entry)."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if message["type"] != "websocket.receive":
+            await handler(message)
+            return
+        self.busy = True
+        try:
+            await handler(message)
+        finally:
+            try:
+                while self.backlog:
+                    await self.room_frames(self.backlog.pop(0))
+            finally:
+                self.backlog.clear()
+                self.busy = False
+
+    async def local_frames(self, message):
+        """A room command's frames from :class:`LocalRooms`: sent now, or after the client frame being handled."""
+        if self.busy:
+            self.backlog.append(message)
+            return
+        await self.room_frames(message)
 
     async def connect(self):
+        self.backlog: list[dict] = []
         self.lang = client_language(self.scope)
         self.bucket = TokenBucket(settings.WS_MAX_FRAMES_PER_SECOND, settings.WS_FRAME_BURST)
         self.strikes = 0
