@@ -195,6 +195,12 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
             await asyncio.sleep(0.05)
         return False
 
+    # Daphne's CPU with every socket open and nothing sent (timers, keepalives, idle receives): counted in
+    # every phase's CPU below, reported so that short phases can be read net of it.
+    idle = cpu()
+    await asyncio.sleep(5)
+    idle_rate = (cpu() - idle) / 5
+
     # Phase 1: latency.
     cpu_latency = cpu()
     for number in range(rounds):
@@ -217,6 +223,7 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
             await clients[0].ws.send(command(number, clients[0].target))
     complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
+    burst_cpu_wall = wall
     cpu_burst = cpu() - cpu_burst
     threads_burst = [after - before for after, before in zip(threads(), threads_burst, strict=True)]
     if profiler is not None:
@@ -234,7 +241,8 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
             "burst_commands": len(numbers) * len(room_clients), "burst_delivered": burst_delivered,
             "burst_expected": len(numbers) * len(room_clients) * 5, "burst_seconds": (last - t0) if complete else wall,
             "complete": complete, "cpu_latency": cpu_latency, "cpu_burst": cpu_burst,
-            "latency_commands": len(room_clients) * rounds, "threads_burst": threads_burst}
+            "latency_commands": len(room_clients) * rounds, "threads_burst": threads_burst, "idle_rate": idle_rate,
+            "burst_cpu_wall": burst_cpu_wall}
 
 
 def main():
@@ -304,6 +312,9 @@ def main():
     print(f"daphne CPU per command (with its deliveries): burst {per_command * 1000:.1f} ms, latency rounds "
           f"{result['cpu_latency'] / max(1, result['latency_commands']) * 1000:.1f} ms → one fully used core would "
           f"sustain ≈ {1 / max(per_command, 1e-9):.0f} commands/s per process")
+    idle_share = result["idle_rate"] * result["burst_cpu_wall"]
+    print(f"daphne idle CPU (sockets open, nothing sent): {result['idle_rate'] * 100:.1f} % of a core; burst CPU per "
+          f"command net of it: {(result['cpu_burst'] - idle_share) / max(1, result['burst_commands']) * 1000:.1f} ms")
     loop_cpu, pool_cpu = result["threads_burst"]
     print(f"burst CPU per command by thread: event loop {loop_cpu / max(1, result['burst_commands']) * 1000:.1f} ms, "
           f"database threads {pool_cpu / max(1, result['burst_commands']) * 1000:.1f} ms")
