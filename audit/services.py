@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import GENESIS, AuditEntry, AuditHead
@@ -64,22 +64,41 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
             actor = user
     target_id = str(target_id)
     lane = lane_of(target_type, target_id)
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=lane).first()
+    # Hand-written SQL (issue 18: room decisions append on the hot path of a live room): lock the lane's head,
+    # then insert the entry and move the head in one statement. No savepoint: an error here fails the
+    # caller's transaction as a whole, which is what every caller wants (the entry exists exactly when the
+    # write it describes does).
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_HEAD_SQL, [lane])
+        head = cursor.fetchone()
         if head is None:  # the lane's first entry: create its head (two creators: one waits, then reads it)
-            AuditHead.objects.bulk_create([AuditHead(pk=lane)], ignore_conflicts=True)
-            head = AuditHead.objects.select_for_update().get(pk=lane)
+            cursor.execute(_NEW_HEAD_SQL, [lane, 0, GENESIS])
+            cursor.execute(_HEAD_SQL, [lane])
+            head = cursor.fetchone()
+        last_seq, last_hash = head
         entry = AuditEntry(
-            lane=lane, seq=head.last_seq + 1, at=timezone.now(), actor=actor,
+            lane=lane, seq=last_seq + 1, at=timezone.now(), actor=actor,
             actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
             action=action, target_type=target_type, target_id=target_id, ip=ip,
-            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
+            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=last_hash,
         )
         entry.entry_hash = entry_hash(entry)
-        entry.save()
-        head.last_seq, head.last_hash = entry.seq, entry.entry_hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        values = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _ENTRY_FIELDS]
+        cursor.execute(_APPEND_SQL, [entry.seq, entry.entry_hash, lane, *values])
+        entry.pk = cursor.fetchone()[0]
+        entry._state.adding, entry._state.db = False, connection.alias
     return entry
+
+
+_ENTRY_FIELDS = [AuditEntry._meta.get_field(name) for name in (
+    "lane", "seq", "at", "actor", "actor_label", "action", "target_type", "target_id", "ip", "details", "prev_hash",
+    "entry_hash")]
+_HEAD_SQL = f'SELECT last_seq, last_hash FROM "{AuditHead._meta.db_table}" WHERE id = %s FOR UPDATE'
+_NEW_HEAD_SQL = (f'INSERT INTO "{AuditHead._meta.db_table}" (id, last_seq, last_hash) VALUES (%s, %s, %s) '
+                 "ON CONFLICT DO NOTHING")
+_APPEND_SQL = (f'WITH head AS (UPDATE "{AuditHead._meta.db_table}" SET last_seq = %s, last_hash = %s WHERE id = %s) '
+               f'INSERT INTO "{AuditEntry._meta.db_table}" ({", ".join(f.column for f in _ENTRY_FIELDS)}) '
+               f'VALUES ({", ".join(["%s"] * len(_ENTRY_FIELDS))}) RETURNING id')
 
 
 @dataclass

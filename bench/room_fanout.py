@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import subprocess
 import time
 from datetime import timedelta
@@ -32,6 +33,27 @@ def rss_kb(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid: int) -> tuple[float, float]:
+    """(the event loop's thread, every other thread: the database thread pool) CPU seconds of a process."""
+    main = others = 0.0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            seconds = cpu_seconds_of(f"/proc/{pid}/task/{tid}/stat")
+        except OSError:
+            continue  # the thread ended
+        if int(tid) == pid:
+            main += seconds
+        else:
+            others += seconds
+    return main, others
+
+
+def cpu_seconds_of(path: str) -> float:
+    with open(path) as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -83,7 +105,7 @@ class Client:
         self.ws, self.pid = ws, pid
 
 
-async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
+async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, threads=lambda: (0.0, 0.0)):
     """Phase 1 (latency): ``rounds`` times, every host sends one command at once (mute, then ask_unmute, …)
     and we time its ``participant.updated`` at each of the 5 sockets of the room. Phase 2 (throughput):
     every host sends ``burst`` commands back to back; deliveries per second until the last one arrives."""
@@ -159,6 +181,7 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
         for client in clients:
             client.target, client.updates = target, 0
     pumps = [asyncio.create_task(pump(i, c)) for i, clients in enumerate(room_clients) for c in clients]
+    profiler = profile() if profile else None  # py-spy over the latency and burst phases only
 
     def command(number, target):
         kind = "host.mute" if number % 2 == 0 else "host.ask_unmute"
@@ -171,6 +194,12 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
                 return True
             await asyncio.sleep(0.05)
         return False
+
+    # Daphne's CPU with every socket open and nothing sent (timers, keepalives, idle receives): counted in
+    # every phase's CPU below, reported so that short phases can be read net of it.
+    idle = cpu()
+    await asyncio.sleep(5)
+    idle_rate = (cpu() - idle) / 5
 
     # Phase 1: latency.
     cpu_latency = cpu()
@@ -187,14 +216,19 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
     # Phase 2: throughput.
     numbers = list(range(rounds, rounds + burst))
     before = sum(len(times) for times in arrivals.values())
-    cpu_burst = cpu()
+    cpu_burst, threads_burst = cpu(), threads()
     t0 = time.perf_counter()
     for number in numbers:
         for clients in room_clients:
             await clients[0].ws.send(command(number, clients[0].target))
     complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
+    burst_cpu_wall = wall
     cpu_burst = cpu() - cpu_burst
+    threads_burst = [after - before for after, before in zip(threads(), threads_burst, strict=True)]
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=120)
     burst_delivered = sum(len(times) for times in arrivals.values()) - before
     last = max((max(arrivals.get((i, n), [t0])) for i in range(len(room_clients)) for n in numbers), default=t0)
 
@@ -207,7 +241,8 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0):
             "burst_commands": len(numbers) * len(room_clients), "burst_delivered": burst_delivered,
             "burst_expected": len(numbers) * len(room_clients) * 5, "burst_seconds": (last - t0) if complete else wall,
             "complete": complete, "cpu_latency": cpu_latency, "cpu_burst": cpu_burst,
-            "latency_commands": len(room_clients) * rounds}
+            "latency_commands": len(room_clients) * rounds, "threads_burst": threads_burst, "idle_rate": idle_rate,
+            "burst_cpu_wall": burst_cpu_wall}
 
 
 def main():
@@ -216,6 +251,8 @@ def main():
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--burst", type=int, default=4)
+    parser.add_argument("--pyspy", help="record the Daphne processes with py-spy (raw format) into this file, "
+                        "over the latency and burst phases (PY_SPY: the binary, default py-spy)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
@@ -243,8 +280,16 @@ def main():
                     time.sleep(0.2)
         before = sum(rss_kb(proc.pid) for proc in procs)
         cpu_before = sum(cpu_seconds(proc.pid) for proc in procs)
+        def profile():
+            return subprocess.Popen([os.environ.get("PY_SPY", "py-spy"), "record", "--pid", str(procs[0].pid),
+                                     "--rate", "200", "--format", "raw", "--nonblocking", "-o", args.pyspy,
+                                     *os.environ.get("PY_SPY_ARGS", "").split()],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
         result = asyncio.run(run(ports, rooms, args.rounds, args.burst,
-                                 cpu=lambda: sum(cpu_seconds(proc.pid) for proc in procs)))
+                                 cpu=lambda: sum(cpu_seconds(proc.pid) for proc in procs),
+                                 profile=profile if args.pyspy else None,
+                                 threads=lambda: [sum(t) for t in zip(*(thread_cpu_seconds(p.pid) for p in procs), strict=True)]))
         after_rss = sum(rss_kb(proc.pid) for proc in procs)
         cpu_used = sum(cpu_seconds(proc.pid) for proc in procs) - cpu_before
     finally:
@@ -267,6 +312,12 @@ def main():
     print(f"daphne CPU per command (with its deliveries): burst {per_command * 1000:.1f} ms, latency rounds "
           f"{result['cpu_latency'] / max(1, result['latency_commands']) * 1000:.1f} ms → one fully used core would "
           f"sustain ≈ {1 / max(per_command, 1e-9):.0f} commands/s per process")
+    idle_share = result["idle_rate"] * result["burst_cpu_wall"]
+    print(f"daphne idle CPU (sockets open, nothing sent): {result['idle_rate'] * 100:.1f} % of a core; burst CPU per "
+          f"command net of it: {(result['cpu_burst'] - idle_share) / max(1, result['burst_commands']) * 1000:.1f} ms")
+    loop_cpu, pool_cpu = result["threads_burst"]
+    print(f"burst CPU per command by thread: event loop {loop_cpu / max(1, result['burst_commands']) * 1000:.1f} ms, "
+          f"database threads {pool_cpu / max(1, result['burst_commands']) * 1000:.1f} ms")
     print(f"daphne RSS: {before / 1024:.0f} MB → {after_rss / 1024:.0f} MB; "
           f"{(after_rss - before) / max(1, sockets):.0f} KB per socket; daphne CPU during the run {cpu_used:.1f} s")
 

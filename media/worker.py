@@ -37,7 +37,7 @@ from django.conf import settings
 from media import recorder
 from media.router import RoomRouter, prefer_codecs
 from media.weaklines import RoomLines
-from signaling.services import media_group, participant_group
+from signaling.services import MEDIA_RELEVANT, media_group, participant_group, room_group
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,9 @@ class MediaWorker:
         taken_over = not await self.redis.set(seen_key(room_id), self.worker_id, nx=True, ex=86400)
         logger.info("media worker %s holds room %s%s", self.worker_id, room_id, " (taken over)" if taken_over else "")
         room.events = await self.layer.new_channel()
+        # Every room command's frames (one message per command to the room's group): the watch nudges a
+        # refresh on those that matter to media (issue 18: no separate nudge message per command).
+        await self.layer.group_add(room_group(session_id), room.events)
         room.lines = RoomLines(lambda pid, frame: self.send(room, pid, frame))  # weak lines
         room.tasks = [asyncio.create_task(self.watch(room)), asyncio.create_task(self.on_nudge(room)),
                       asyncio.create_task(self.watch_lines(room))]
@@ -239,6 +242,8 @@ class MediaWorker:
             for pid in room.watched:
                 await self.layer.group_discard(participant_group(room.session_id, pid), room.events)
             await self.layer.group_discard(media_group(room_id), self.channel)
+            if room.events:
+                await self.layer.group_discard(room_group(room.session_id), room.events)
             await self.redis.eval(RELEASE, 1, claim_key(room_id), self.worker_id)
         except Exception:  # noqa: BLE001 - the TTL frees it anyway
             logger.warning("could not release room %s", room_id, exc_info=True)
@@ -257,8 +262,9 @@ class MediaWorker:
             await asyncio.sleep(settings.MEDIA_STATE_POLL_SECONDS)
 
     async def watch(self, room: RoomMedia) -> None:
-        """Any room frame to an admitted participant (an admission, a mute, a departure, the recording
-        switch) nudges a refresh: the media follows the room without waiting for the next poll."""
+        """A room command whose frames matter to media (an admission, a mute, a departure, the recording
+        switch: ``signaling.services.MEDIA_RELEVANT``), seen in the room's group, or any frame to an admitted
+        participant, nudges a refresh: the media follows the room without waiting for the next poll."""
         while True:
             try:
                 message = await self.layer.receive(room.events)
@@ -267,7 +273,9 @@ class MediaWorker:
             except Exception:  # noqa: BLE001 - the poll still runs
                 await asyncio.sleep(1)
                 continue
-            if message.get("type") == "room.frame":
+            kind = message.get("type")
+            if kind == "room.frame" or (kind == "room.frames" and any(
+                    frame_kind in MEDIA_RELEVANT for _recipients, frame_kind, _text in message.get("frames") or ())):
                 room.nudge.set()
 
     async def on_nudge(self, room: RoomMedia) -> None:

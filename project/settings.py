@@ -179,9 +179,9 @@ if REDIS_URL:
 
     CHANNEL_LAYERS = {
         "default": {
-            # core (lists, BRPOP) or pubsub (PUBLISH/SUBSCRIBE: one message per process per group): chosen on
-            # numbers, docs/benchmarks.md "National reception day".
-            "BACKEND": {"core": "channels_redis.core.RedisChannelLayer",
+            # core (lists, BRPOP; group_send pipelined: core/channel_layer.py) or pubsub (PUBLISH/SUBSCRIBE: one
+            # message per process per group): chosen on numbers, docs/benchmarks.md "National reception day".
+            "BACKEND": {"core": "core.channel_layer.PipelinedRedisChannelLayer",
                         "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer"}[
                 os.environ.get("CHANNEL_LAYER_BACKEND", "core")],
             "CONFIG": {

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -49,10 +51,87 @@ async def db_call(func, *args, **kwargs):
         Pending.count -= 1
 
 
+_db_wrappers: dict = {}
+
+
 def db(func):
     """Run a services call on the thread pool. Channels' default (thread-sensitive) would put the database
-    work of every socket of this process on one thread; rooms are serialised by their row lock instead."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False)
+    work of every socket of this process on one thread; rooms are serialised by their row lock instead.
+    One wrapper per function, made once: building a ``SyncToAsync`` (``inspect``, ``update_wrapper``) cost
+    more than the call itself (~8 % of the event loop's time in the issue-18 profile)."""
+    wrapper = _db_wrappers.get(func)
+    if wrapper is None:
+        wrapper = _db_wrappers[func] = DatabaseSyncToAsync(func, thread_sensitive=False)
+    return wrapper
+
+
+class LocalRooms:
+    """This process's room sockets, by session, behind ONE channel of the process in each room's group
+    (issue 18): a room command reaches a process as one channel-layer message, received once, and is handed
+    in memory, in the order received (seq order), to each local socket of the room — not once per socket
+    through Channels' per-consumer receive and dispatch. The channel joins a room's group with the room's
+    first local socket (and again on every hello and ping: a restarted Redis has forgotten the groups) and
+    leaves it with the last; joins and leaves of one room are serialised, so a socket arriving while the
+    last one leaves never ends up outside the group."""
+
+    _by_layer: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.loop = asyncio.get_running_loop()
+        self.channel: str | None = None
+        self.sockets: dict[int, weakref.WeakSet[RoomConsumer]] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.task: asyncio.Task | None = None
+
+    @classmethod
+    def of(cls, layer) -> LocalRooms:
+        local = cls._by_layer.get(layer)
+        if local is None or local.loop is not asyncio.get_running_loop():
+            local = cls._by_layer[layer] = cls(layer)
+        return local
+
+    async def join(self, session_id: int, consumer: RoomConsumer) -> None:
+        if self.channel is None:
+            # The default prefix: channels-redis receives all of a process's channels through one key.
+            self.channel = await self.layer.new_channel()
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self.receive_loop())
+        self.sockets.setdefault(session_id, weakref.WeakSet()).add(consumer)
+        async with self.locks.setdefault(session_id, asyncio.Lock()):
+            await self.layer.group_add(services.room_group(session_id), self.channel)
+
+    async def leave(self, session_id: int, consumer: RoomConsumer) -> None:
+        sockets = self.sockets.get(session_id)
+        if sockets is None or consumer not in sockets:
+            return
+        sockets.discard(consumer)
+        if sockets or self.channel is None:
+            return
+        async with self.locks.setdefault(session_id, asyncio.Lock()):
+            if not self.sockets.get(session_id):  # nobody joined while we waited for the lock
+                self.sockets.pop(session_id, None)
+                await self.layer.group_discard(services.room_group(session_id), self.channel)
+
+    async def receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis away: the sockets' own receives notice and close them
+                logger.warning("room process channel: receive failed", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") != "room.frames":
+                continue
+            for consumer in list(self.sockets.get(message.get("session"), ())):
+                try:
+                    await consumer.local_frames(message)
+                except Exception:  # noqa: BLE001 - one socket's failure never stops the others' frames
+                    logger.warning("room frames not delivered to one socket", exc_info=True)
+
+
 CLOSING_FRAMES = {"refused", "removed", "session.ended"}
 CLOSE_CODES = {"unavailable": 1013, "not_found": 4404, "session_not_open": 4409, "forbidden": 4403, "not_authenticated": 4401,
                "link_expired": 4401, "link_invalid": 4401, "refused": 4403, "lobby_locked": 4423}
@@ -100,7 +179,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     admitted = False  # this participant was seen admitted on this socket (welcome as admitted, or admitted)
 
+    busy = False  # handling a frame of its client: room frames wait in ``backlog`` (see local_frames)
+
+    async def dispatch(self, message):
+        """As Channels' ``AsyncConsumer.dispatch`` without its ``aclose_old_connections()`` before every
+        message: that is a hop to the single thread-sensitive executor and back for each frame received and
+        each delivery. This consumer never touches the database on the event loop: every database call runs
+        through ``DatabaseSyncToAsync`` (:func:`db`), which closes old connections itself, in its own thread,
+        before and after the call.
+
+        While a client frame is handled, the room's frames handed over by :class:`LocalRooms` wait and follow
+        its replies — the order Channels' one-message-at-a-time dispatch gave when they came through this
+        socket's own channel (e.g. ``welcome`` before the ``participant.joined`` of one's own entry)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        if message["type"] != "websocket.receive":
+            await handler(message)
+            return
+        self.busy = True
+        try:
+            await handler(message)
+        finally:
+            try:
+                while self.backlog:
+                    await self.room_frames(self.backlog.pop(0))
+            finally:
+                self.backlog.clear()
+                self.busy = False
+
+    async def local_frames(self, message):
+        """A room command's frames from :class:`LocalRooms`: sent now, or after the client frame being handled."""
+        if self.busy:
+            self.backlog.append(message)
+            return
+        await self.room_frames(message)
+
     async def connect(self):
+        self.backlog: list[dict] = []
         self.lang = client_language(self.scope)
         self.bucket = TokenBucket(settings.WS_MAX_FRAMES_PER_SECOND, settings.WS_FRAME_BURST)
         self.strikes = 0
@@ -241,12 +357,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return
 
     async def join_groups(self) -> None:
-        await self.channel_layer.group_add(services.room_group(self.entry.session_id), self.channel_name)
+        """The room's frames through this process's channel in the room group (:class:`LocalRooms`); the
+        media worker's frames for this participant through this socket's own channel."""
+        await LocalRooms.of(self.channel_layer).join(self.entry.session_id, self)
         await self.channel_layer.group_add(services.participant_group(self.entry.session_id, self.entry.pid),
                                            self.channel_name)
 
     async def leave_groups(self) -> None:
-        await self.channel_layer.group_discard(services.room_group(self.entry.session_id), self.channel_name)
+        await LocalRooms.of(self.channel_layer).leave(self.entry.session_id, self)
         await self.channel_layer.group_discard(services.participant_group(self.entry.session_id, self.entry.pid),
                                                self.channel_name)
 
@@ -257,8 +375,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.deliver([message["frame"]])
 
     async def room_frames(self, message):
-        """A command's frames, published once to the whole room: send those addressed to this participant,
-        already encoded, in order."""
+        """A command's frames, published once to the whole room and handed over by :class:`LocalRooms`:
+        send those addressed to this participant, already encoded, in order."""
         pid = self.entry.pid if self.entry else None
         for recipients, kind, text in message["frames"]:
             if pid in recipients:

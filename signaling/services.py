@@ -24,7 +24,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _  # rendered by the consumer in the client's language
 
@@ -196,37 +196,80 @@ def _registration_from_token(token: str, session: ReceptionSession) -> Registrat
 
 # --- Applying commands ----------------------------------------------------------------------------------
 
+# The hot path of every room command in hand-written SQL (issue 18): the ORM's compilation and adaptation
+# cost more than PostgreSQL's work for these few statements. Lock the room (1 statement), then save the state,
+# the logged events and the records in ONE statement (data-modifying CTEs). Encrypted columns go through their
+# fields' ``get_db_prep_value`` / ``from_db_value`` (core.crypto): nothing reaches the table in clear.
+_ROOM, _EVENT, _RECORD = Room._meta.db_table, RoomEvent._meta.db_table, RoomRecord._meta.db_table
+_STATE = Room._meta.get_field("state")
+_HASHES = Room._meta.get_field("resume_hashes")
+_FRAME = RoomEvent._meta.get_field("frame")
+_DATA = RoomRecord._meta.get_field("data")
+_LOCK_SQL = f'SELECT id, state, resume_hashes FROM "{_ROOM}" WHERE session_id = %s FOR UPDATE'
+_UPDATE_SQL = f'UPDATE "{_ROOM}" SET state = %s, updated_at = statement_timestamp() WHERE id = %s'
+_EVENTS_SQL = f'INSERT INTO "{_EVENT}" (room_id, seq, audience, frame, at) VALUES '
+_EVENT_ROW = "(%s, %s, %s, %s, statement_timestamp())"
+_RECORDS_SQL = f'INSERT INTO "{_RECORD}" (room_id, at, kind, actor_id, subject_id, data) VALUES '
+_RECORD_ROW = "(%s, statement_timestamp(), %s, %s, %s, %s)"
+
+
 def _locked_room(session_id: int) -> tuple[Room, RoomState]:
-    """The room row, locked, and its state. One query for a room that exists (every command but the
+    """The room row, locked, and its state. One statement for a room that exists (every command but the
     first); the session is read only to start a new room's state."""
-    room = Room.objects.select_for_update().filter(session_id=session_id).first()
-    if room is None:
-        Room.objects.get_or_create(session_id=session_id)
-        room = Room.objects.select_for_update().get(session_id=session_id)
-    if room.state:
-        return room, RoomState.from_dict(room.state)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [session_id])
+        row = cursor.fetchone()
+        if row is None:
+            Room.objects.get_or_create(session_id=session_id)
+            cursor.execute(_LOCK_SQL, [session_id])
+            row = cursor.fetchone()
+    state = _STATE.from_db_value(row[1], None, connection)
+    room = Room.from_db(connection.alias, ["id", "session_id", "state", "resume_hashes"],
+                        [row[0], session_id, state, _HASHES.from_db_value(row[2], None, connection)])
+    if state:
+        return room, RoomState.from_dict(state)
     public_id = ReceptionSession.objects.filter(pk=session_id).values_list("public_id", flat=True).get()
     return room, RoomState(session=str(public_id))
 
 
 def _persist(room: Room, result: Result) -> list[tuple[list[str], dict]]:
-    """Save the state, events and records; return (recipients, frame) pairs to publish on commit."""
+    """Save the state, events and records (one statement); return (recipients, frame) pairs to publish on
+    commit."""
     state = result.state
     room.state = state.to_dict()
-    room.save(update_fields=["state", "updated_at"])  # resume hashes: written by join only
     deliveries, events = [], []
+    participants = list(state.participants.values())
     for out in result.outbound:
         if out.to in state.participants:
             recipients = [out.to]
         else:
-            recipients = [p.pid for p in state.participants.values() if visible_to(p, out.to)]
+            recipients = [p.pid for p in participants if visible_to(p, out.to)]
         if out.logged:
-            events.append(RoomEvent(room=room, seq=out.frame["seq"], audience=out.to,
-                                    frame=_nameless(out.frame)))
+            events += [room.pk, out.frame["seq"], out.to, _FRAME.get_db_prep_value(_nameless(out.frame), connection)]
         deliveries.append((recipients, out.frame))
-    RoomEvent.objects.bulk_create(events)
-    for record in result.records:
-        _apply_record(room, state, record.kind, record.data)
+    # The statements, as data-modifying CTEs of the last one (PostgreSQL runs every one of them).
+    statements = [(_UPDATE_SQL, [_STATE.get_db_prep_value(room.state, connection), room.pk])]
+    if events:
+        statements.append((_EVENTS_SQL + ", ".join([_EVENT_ROW] * (len(events) // 4)), events))
+    records = result.records
+    if records:
+        params = []
+        for record in records:
+            params += [room.pk, record.kind, record.data.get("by"), record.data.get("user_id"),
+                       _DATA.get_db_prep_value(record.data, connection)]
+        statements.append((_RECORDS_SQL + ", ".join([_RECORD_ROW] * len(records)) + " RETURNING id", params))
+    *ctes, (last_sql, last_params) = statements
+    sql = ("WITH " + ", ".join(f"s{i} AS ({cte_sql})" for i, (cte_sql, _p) in enumerate(ctes)) + " " + last_sql
+           if ctes else last_sql)
+    params = [p for _sql, cte_params in ctes for p in cte_params] + last_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        record_ids = [row[0] for row in cursor.fetchall()] if records else []
+    for record, record_id in zip(records, record_ids, strict=True):
+        row = RoomRecord.from_db(connection.alias, ["id", "room_id", "kind", "actor_id", "subject_id", "data"],
+                                 [record_id, room.pk, record.kind, record.data.get("by"), record.data.get("user_id"),
+                                  record.data])
+        _apply_record(room, state, row)
     return deliveries
 
 
@@ -263,9 +306,10 @@ ROOM_DECISIONS = frozenset({"admitted", "refused", "identity_checked", "muted", 
 AUDITED_ROOM_FIELDS = ("pid", "ground", "matched", "kind")
 
 
-def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
-    record_row = RoomRecord.objects.create(room=room, kind=kind, actor_id=data.get("by"),
-                                           subject_id=data.get("user_id"), data=data)
+def _apply_record(room: Room, state: RoomState, record_row: RoomRecord) -> None:
+    """What a record (saved by :func:`_persist`) does beyond itself: join links, attendance, the session's
+    end, the audit trail."""
+    kind, data = record_row.kind, record_row.data
     if kind in ("refused", "removed") and data.get("user_id"):
         # The same join link cannot bring them back.
         Registration.objects.filter(session_id=room.session_id, citizen_id=data["user_id"]).update(
@@ -284,7 +328,13 @@ def _apply_record(room: Room, state: RoomState, kind: str, data: dict) -> None:
         from accounts.models import User
         from audit.services import record
 
-        actor = User.objects.filter(pk=data["by"]).first() if data.get("by") else None
+        actor = None
+        if data.get("by"):  # what the audit entry needs of its actor (id, username), in one plain statement
+            with connection.cursor() as cursor:
+                cursor.execute(f'SELECT id, {User.USERNAME_FIELD} FROM "{User._meta.db_table}" WHERE id = %s',
+                               [data["by"]])
+                row = cursor.fetchone()
+            actor = User.from_db(connection.alias, ["id", User.USERNAME_FIELD], list(row)) if row else None
         record(actor=actor, action=f"room.{kind}", obj=record_row,
                details={"session": room.session_id, "room": room.pk,
                         **{k: data[k] for k in AUDITED_ROOM_FIELDS if k in data}})
@@ -296,24 +346,12 @@ def lock_room(session_id: int) -> None:
     list(Room.objects.select_for_update().filter(session_id=session_id).values_list("pk", flat=True))
 
 
-def _media_watched(state: RoomState) -> str | None:
-    """An admitted participant the media worker already watches: the one present longest."""
-    admitted = [p for p in state.participants.values() if p.status == Status.ADMITTED]
-    return min(admitted, key=lambda p: (p.joined_at, p.pid)).pid if admitted else None
-
-
-def _messages(session_id: int, deliveries: list[tuple[list[str], dict]],
-              watched: str | None = None) -> list[tuple[str, dict]]:
+def _messages(session_id: int, deliveries: list[tuple[list[str], dict]]) -> list[tuple[str, dict]]:
     """ONE channel-layer message for the command, to the room's group: its frames in seq order, each encoded
-    once, with its recipients ([recipients, type, text]); each consumer sends what is addressed to it."""
+    once, with its recipients ([recipients, type, text]); each consumer sends what is addressed to it. The
+    media worker holding the room is in the group too and refreshes on the frames in MEDIA_RELEVANT."""
     frames = [[recipients, frame.get("type"), encode_frame(frame)] for recipients, frame in deliveries if recipients]
-    messages = [(room_group(session_id), {"type": "room.frames", "frames": frames})] if frames else []
-    if any(kind in MEDIA_RELEVANT for _r, kind, _t in frames):
-        # The media worker watches admitted participants' own groups and re-reads the room on any
-        # ``room.frame`` there: one empty nudge to the longest-present participant's group (consumers drop it).
-        if watched:
-            messages.append((participant_group(session_id, watched), {"type": "room.frame", "frame": None}))
-    return messages
+    return [(room_group(session_id), {"type": "room.frames", "session": session_id, "frames": frames})] if frames else []
 
 
 # Frames after which the media worker must look at the room again (admissions, departures, mutes, the
@@ -378,8 +416,7 @@ def _run(session_id: int, actor: str | None, command, now: float,
         result = apply(state, actor, command, now, fresh=True)
         deliveries = _persist(room, result)
         own = [frame for recipients, frame in deliveries if recipients == [me]] if me else []
-        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])],
-                             _media_watched(result.state))
+        messages = _messages(session_id, [(r, fr) for r, fr in deliveries if not (me and r == [me])])
         if not deferred:
             publish_on_commit(messages)
     closing = any(fr.get("type") in ("refused", "removed", "session.ended") for fr in own)
