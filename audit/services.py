@@ -68,6 +68,8 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
     # then insert the entry and move the head in one statement. No savepoint: an error here fails the
     # caller's transaction as a whole, which is what every caller wants (the entry exists exactly when the
     # write it describes does).
+    if connection.vendor != "postgresql":
+        return _record_orm(lane, actor, actor_label, action, target_type, target_id, ip, details)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_HEAD_SQL, [lane])
         head = cursor.fetchone()
@@ -87,6 +89,27 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
         cursor.execute(_APPEND_SQL, [entry.seq, entry.entry_hash, lane, *values])
         entry.pk = cursor.fetchone()[0]
         entry._state.adding, entry._state.db = False, connection.alias
+    return entry
+
+
+def _record_orm(lane, actor, actor_label, action, target_type, target_id, ip, details) -> AuditEntry:
+    """The same append through the ORM, for databases other than PostgreSQL (the SQLite embedded default of
+    ``make run``, where the hand-written statements' ``FOR UPDATE`` and data-modifying CTE do not exist)."""
+    with transaction.atomic(savepoint=False):
+        head = AuditHead.objects.select_for_update().filter(pk=lane).first()
+        if head is None:
+            AuditHead.objects.bulk_create([AuditHead(pk=lane)], ignore_conflicts=True)
+            head = AuditHead.objects.select_for_update().get(pk=lane)
+        entry = AuditEntry(
+            lane=lane, seq=head.last_seq + 1, at=timezone.now(), actor=actor,
+            actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
+            action=action, target_type=target_type, target_id=target_id, ip=ip,
+            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
+        )
+        entry.entry_hash = entry_hash(entry)
+        entry.save()
+        head.last_seq, head.last_hash = entry.seq, entry.entry_hash
+        head.save(update_fields=["last_seq", "last_hash"])
     return entry
 
 

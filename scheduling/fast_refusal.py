@@ -140,6 +140,8 @@ def answer(view, request) -> HttpResponse | None:
                                       [dict(r) for r in fields["representatives"]])
     except registrations.RegistrationError:
         return None
+    if connection.vendor != "postgresql":
+        return None  # the statement is PostgreSQL's (``= ANY``); the SQLite embedded default takes the normal path
     user_id = _authenticated_user_id(request)
     if user_id is None:
         return None

@@ -216,16 +216,22 @@ _RECORD_ROW = "(%s, statement_timestamp(), %s, %s, %s, %s)"
 def _locked_room(session_id: int) -> tuple[Room, RoomState]:
     """The room row, locked, and its state. One statement for a room that exists (every command but the
     first); the session is read only to start a new room's state."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_SQL, [session_id])
-        row = cursor.fetchone()
-        if row is None:
-            Room.objects.get_or_create(session_id=session_id)
+    if connection.vendor != "postgresql":  # the SQLite embedded default: the ORM (SQLite locks the database)
+        room = Room.objects.select_for_update().filter(session_id=session_id).first()
+        if room is None:
+            room, _created = Room.objects.get_or_create(session_id=session_id)
+        state = room.state
+    else:
+        with connection.cursor() as cursor:
             cursor.execute(_LOCK_SQL, [session_id])
             row = cursor.fetchone()
-    state = _STATE.from_db_value(row[1], None, connection)
-    room = Room.from_db(connection.alias, ["id", "session_id", "state", "resume_hashes"],
-                        [row[0], session_id, state, _HASHES.from_db_value(row[2], None, connection)])
+            if row is None:
+                Room.objects.get_or_create(session_id=session_id)
+                cursor.execute(_LOCK_SQL, [session_id])
+                row = cursor.fetchone()
+        state = _STATE.from_db_value(row[1], None, connection)
+        room = Room.from_db(connection.alias, ["id", "session_id", "state", "resume_hashes"],
+                            [row[0], session_id, state, _HASHES.from_db_value(row[2], None, connection)])
     if state:
         return room, RoomState.from_dict(state)
     public_id = ReceptionSession.objects.filter(pk=session_id).values_list("public_id", flat=True).get()
@@ -245,12 +251,23 @@ def _persist(room: Room, result: Result) -> list[tuple[list[str], dict]]:
         else:
             recipients = [p.pid for p in participants if visible_to(p, out.to)]
         if out.logged:
-            events += [room.pk, out.frame["seq"], out.to, _FRAME.get_db_prep_value(_nameless(out.frame), connection)]
+            events.append((out.frame["seq"], out.to, _nameless(out.frame)))
         deliveries.append((recipients, out.frame))
+    if connection.vendor != "postgresql":  # the SQLite embedded default: the same writes through the ORM
+        room.save(update_fields=["state", "updated_at"])
+        RoomEvent.objects.bulk_create([RoomEvent(room=room, seq=seq, audience=audience, frame=frame)
+                                       for seq, audience, frame in events])
+        for record in result.records:
+            row = RoomRecord.objects.create(room=room, kind=record.kind, actor_id=record.data.get("by"),
+                                            subject_id=record.data.get("user_id"), data=record.data)
+            _apply_record(room, state, row)
+        return deliveries
     # The statements, as data-modifying CTEs of the last one (PostgreSQL runs every one of them).
     statements = [(_UPDATE_SQL, [_STATE.get_db_prep_value(room.state, connection), room.pk])]
     if events:
-        statements.append((_EVENTS_SQL + ", ".join([_EVENT_ROW] * (len(events) // 4)), events))
+        params = [value for seq, audience, frame in events
+                  for value in (room.pk, seq, audience, _FRAME.get_db_prep_value(frame, connection))]
+        statements.append((_EVENTS_SQL + ", ".join([_EVENT_ROW] * len(events)), params))
     records = result.records
     if records:
         params = []

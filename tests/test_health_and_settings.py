@@ -76,7 +76,7 @@ def test_services_from_environment(tmp_path):
         bare_env(tmp_path, DATABASE_URL="postgres://u@db:5432/x", REDIS_URL="redis://cache:6379/1",
                  ALLOW_CONSOLE_SMS="true"),
     )
-    assert out.split() == ["django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer",
+    assert out.split() == ["django.db.backends.postgresql", "core.channel_layer.PipelinedRedisChannelLayer",
                            "redis://cache:6379/1"]
 
 
