@@ -78,17 +78,25 @@ def record(*, actor=None, action: str, obj=None, target_type: str = "", target_i
             cursor.execute(_HEAD_SQL, [lane])
             head = cursor.fetchone()
         last_seq, last_hash = head
-        entry = AuditEntry(
-            lane=lane, seq=last_seq + 1, at=timezone.now(), actor=actor,
-            actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
-            action=action, target_type=target_type, target_id=target_id, ip=ip,
-            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=last_hash,
-        )
-        entry.entry_hash = entry_hash(entry)
+        entry = _next_entry(lane, last_seq, last_hash, actor, actor_label, action, target_type, target_id, ip,
+                            details)
         values = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in _ENTRY_FIELDS]
         cursor.execute(_APPEND_SQL, [entry.seq, entry.entry_hash, lane, *values])
         entry.pk = cursor.fetchone()[0]
         entry._state.adding, entry._state.db = False, connection.alias
+    return entry
+
+
+def _next_entry(lane, last_seq, last_hash, actor, actor_label, action, target_type, target_id, ip,
+                details) -> AuditEntry:
+    """The entry that follows the lane's head (``last_seq``, ``last_hash``), hashed, not yet saved."""
+    entry = AuditEntry(
+        lane=lane, seq=last_seq + 1, at=timezone.now(), actor=actor,
+        actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
+        action=action, target_type=target_type, target_id=target_id, ip=ip,
+        details=json.loads(json.dumps(details or {}, default=str)), prev_hash=last_hash,
+    )
+    entry.entry_hash = entry_hash(entry)
     return entry
 
 
@@ -100,13 +108,8 @@ def _record_orm(lane, actor, actor_label, action, target_type, target_id, ip, de
         if head is None:
             AuditHead.objects.bulk_create([AuditHead(pk=lane)], ignore_conflicts=True)
             head = AuditHead.objects.select_for_update().get(pk=lane)
-        entry = AuditEntry(
-            lane=lane, seq=head.last_seq + 1, at=timezone.now(), actor=actor,
-            actor_label=(actor_label or (actor.get_username() if actor is not None else "system"))[:150],
-            action=action, target_type=target_type, target_id=target_id, ip=ip,
-            details=json.loads(json.dumps(details or {}, default=str)), prev_hash=head.last_hash,
-        )
-        entry.entry_hash = entry_hash(entry)
+        entry = _next_entry(lane, head.last_seq, head.last_hash, actor, actor_label, action, target_type,
+                            target_id, ip, details)
         entry.save()
         head.last_seq, head.last_hash = entry.seq, entry.entry_hash
         head.save(update_fields=["last_seq", "last_hash"])
