@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import signal
 import subprocess
@@ -115,8 +116,16 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
     sent_at: dict[tuple[int, int], float] = {}
     counts = {"frames": 0}
 
+    sent_text: dict[tuple[int, str], str] = {}  # (room, frame id) -> the host's frame, to send again on ``busy``
+
     def on_frame(room_index, client, frame):
         counts["frames"] += 1
+        if frame.get("type") == "error" and frame.get("code") == "busy":  # back-pressure: not applied, send again
+            counts["busy"] = counts.get("busy", 0) + 1
+            text = sent_text.get((room_index, frame.get("reply_to")))
+            if text is not None:
+                delay = float((frame.get("details") or {}).get("retry_after", 1.0)) * (1 + random.random())
+                asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(client.ws.send(text)))
         if frame.get("type") == "participant.updated" and frame["participant"]["pid"] == client.target:
             number = client.updates  # the n-th update of the target seen by this socket = the n-th command
             client.updates += 1
@@ -183,9 +192,11 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
     pumps = [asyncio.create_task(pump(i, c)) for i, clients in enumerate(room_clients) for c in clients]
     profiler = profile() if profile else None  # py-spy over the latency and burst phases only
 
-    def command(number, target):
+    def command(number, target, room_index):
         kind = "host.mute" if number % 2 == 0 else "host.ask_unmute"
-        return json.dumps({"type": kind, "participant": target})
+        text = json.dumps({"type": kind, "id": f"c{number}", "participant": target})
+        sent_text[(room_index, f"c{number}")] = text
+        return text
 
     async def wait_for(numbers, deadline_s):
         deadline = time.perf_counter() + deadline_s
@@ -206,7 +217,7 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
     for number in range(rounds):
         for index, clients in enumerate(room_clients):
             sent_at[(index, number)] = time.perf_counter()
-            await clients[0].ws.send(command(number, clients[0].target))
+            await clients[0].ws.send(command(number, clients[0].target, index))
         await wait_for([number], 60)
         await asyncio.sleep(0.5)
     cpu_latency = cpu() - cpu_latency
@@ -220,7 +231,7 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
     t0 = time.perf_counter()
     for number in numbers:
         for clients in room_clients:
-            await clients[0].ws.send(command(number, clients[0].target))
+            await clients[0].ws.send(command(number, clients[0].target, index))
     complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
     burst_cpu_wall = wall
@@ -237,7 +248,8 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
             await client.ws.close()
     for p in pumps:
         p.cancel()
-    return {"latencies": latencies, "latency_expected": latency_expected, "connect_time": connect_time,
+    return {"busy": counts.get("busy", 0),
+            "latencies": latencies, "latency_expected": latency_expected, "connect_time": connect_time,
             "burst_commands": len(numbers) * len(room_clients), "burst_delivered": burst_delivered,
             "burst_expected": len(numbers) * len(room_clients) * 5, "burst_seconds": (last - t0) if complete else wall,
             "complete": complete, "cpu_latency": cpu_latency, "cpu_burst": cpu_burst,
@@ -305,6 +317,7 @@ def main():
     print(f"host command → each participant of the room: {summary(result['latencies'])}; "
           f"delivered {len(result['latencies'])}/{result['latency_expected']}")
     rate = result["burst_delivered"] / result["burst_seconds"]
+    print(f"busy answers (back-pressure, sent again after retry_after): {result['busy']}")
     print(f"burst: {result['burst_commands']} commands → {result['burst_delivered']}/{result['burst_expected']} "
           f"deliveries in {result['burst_seconds']:.1f} s = {rate:.0f} deliveries/s "
           f"({result['burst_commands'] / result['burst_seconds']:.0f} commands/s){'' if result['complete'] else ' INCOMPLETE'}")
