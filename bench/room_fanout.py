@@ -230,7 +230,7 @@ async def run(ports, rooms, rounds, burst, cpu=lambda: 0.0, profile=None, thread
     cpu_burst, threads_burst = cpu(), threads()
     t0 = time.perf_counter()
     for number in numbers:
-        for clients in room_clients:
+        for index, clients in enumerate(room_clients):
             await clients[0].ws.send(command(number, clients[0].target, index))
     complete = await wait_for(numbers, 300)
     wall = time.perf_counter() - t0
