@@ -36,15 +36,20 @@ def _raw_texts(session) -> list[str]:
     return texts
 
 
-def test_citizen_name_chat_and_notes_are_not_stored_in_clear(office_tree, make_user):
+def _room_with_named_citizen(office_tree, make_user):
+    """An open room whose host has joined, and a citizen named NAME who has not yet."""
     room = open_room(office_tree, make_user)
-    session, host = room["session"], room["host"]
+    session = room["session"]
     citizen = room["citizens"][0]
     citizen.full_name = NAME
     citizen.save(update_fields=["full_name"])
-
-    host_entry = services.resolve_entry(str(session.public_id), host)
+    host_entry = services.resolve_entry(str(session.public_id), room["host"])
     services.join(host_entry)
+    return session, host_entry, citizen
+
+
+def test_citizen_name_chat_and_notes_are_not_stored_in_clear(office_tree, make_user):
+    session, host_entry, citizen = _room_with_named_citizen(office_tree, make_user)
     citizen_entry = services.resolve_entry(str(session.public_id), citizen)
     assert citizen_entry.name == NAME
     services.join(citizen_entry)
@@ -76,14 +81,7 @@ def test_citizen_name_chat_and_notes_are_not_stored_in_clear(office_tree, make_u
 def test_the_event_log_holds_no_citizen_name_and_replay_puts_it_back(office_tree, make_user):
     """The lobby list the staff see names the waiting citizens; the logged copy of it does not (not even
     encrypted). A host who reconnects still gets the names, from the room state."""
-    room = open_room(office_tree, make_user)
-    session, host = room["session"], room["host"]
-    citizen = room["citizens"][0]
-    citizen.full_name = NAME
-    citizen.save(update_fields=["full_name"])
-
-    host_entry = services.resolve_entry(str(session.public_id), host)
-    services.join(host_entry)
+    session, host_entry, citizen = _room_with_named_citizen(office_tree, make_user)
     seq_before = services.current_seq(session.pk)
     citizen_entry = services.resolve_entry(str(session.public_id), citizen)
     outcome = services.join(citizen_entry)
